@@ -1,0 +1,69 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace protoseg::data {
+
+/// A collection of volumes in the SSL-ALPNet layout: `image_{id}.nii.gz`,
+/// `label_{id}.nii.gz` and `supervoxels_{n_sv}/superpix-MIDDLE_{id}.nii.gz`, with `{id}` a
+/// number. Volumes are ordered by numeric id; folds index into that order.
+struct DatasetConfig {
+  /// Short name used in run folders and tables, e.g. "abd_mri".
+  std::string name;
+  /// Folder with the images and labels (relative paths resolve against the YAML file).
+  std::filesystem::path root;
+  /// Image file name with `{id}` standing for the numeric id.
+  std::string image_pattern = "image_{id}.nii.gz";
+  /// Label file name with `{id}`.
+  std::string label_pattern = "label_{id}.nii.gz";
+  /// Folder that holds (or receives) the supervoxel folders; empty means `root`.
+  std::filesystem::path supervoxel_root;
+  /// Supervoxel file, relative to supervoxel_root, with `{id}` and `{n_sv}`.
+  std::string supervoxel_pattern = "supervoxels_{n_sv}/superpix-MIDDLE_{id}.nii.gz";
+  /// Felzenszwalb min_size, which sets the supervoxel size (5000 for ABD-MRI, 2000 for ABD-CT).
+  int n_sv = 5000;
+  /// Organ name -> label value in the label maps.
+  std::map<std::string, int> labels;
+  /// Evaluation folds as indices into the id-sorted volume list.
+  std::vector<std::vector<int>> folds;
+
+  template <class V>
+  void visit(V& v) {
+    v.required("name", name);
+    v.required("root", root);
+    v.optional("image_pattern", image_pattern);
+    v.optional("label_pattern", label_pattern);
+    v.optional("supervoxel_root", supervoxel_root);
+    v.optional("supervoxel_pattern", supervoxel_pattern);
+    v.optional("n_sv", n_sv);
+    v.required("labels", labels);
+    v.required("folds", folds);
+  }
+
+  template <class V>
+  void validate(V& v) const {
+    if (n_sv <= 0) v.invalid("n_sv", "must be positive");
+    if (image_pattern.find("{id}") == std::string::npos) v.invalid("image_pattern", "needs {id}");
+    if (label_pattern.find("{id}") == std::string::npos) v.invalid("label_pattern", "needs {id}");
+    if (supervoxel_pattern.find("{id}") == std::string::npos) {
+      v.invalid("supervoxel_pattern", "needs {id}");
+    }
+    for (const auto& [organ, value] : labels) {
+      if (value <= 0) v.invalid("labels", "label of '" + organ + "' must be positive");
+    }
+    for (const auto& fold : folds) {
+      if (fold.empty()) v.invalid("folds", "a fold is empty");
+      for (int index : fold) {
+        if (index < 0) v.invalid("folds", "negative volume index " + std::to_string(index));
+      }
+    }
+  }
+};
+
+/// Replaces every `{name}` in `pattern` with `value`.
+std::string expand_pattern(std::string pattern, const std::string& name, const std::string& value);
+
+}  // namespace protoseg::data

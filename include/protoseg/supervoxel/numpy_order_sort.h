@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+
+#include "protoseg/supervoxel/weighted_edge.h"
+
+namespace protoseg::supervoxel {
+
+/// Sorts edges by cost into exactly the order NumPy's `argsort(kind="quicksort")` (the
+/// introsort of NumPy <= 1.24: median-of-3 quicksort, insertion sort below 16 elements,
+/// heapsort past depth 2*log2(n)) gives to the same cost array. Equal costs are frequent in
+/// supervoxel graphs of integer-valued scans, and the Felzenszwalb merge order among them
+/// changes the segmentation, so agreement with ADNet's supervoxels needs this exact tie order.
+/// Works on the edges themselves instead of an index array (same comparisons and swaps, no
+/// indirection), and sorts independent partitions on `threads` threads; the result does not
+/// depend on the thread count.
+void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads);
+
+}  // namespace protoseg::supervoxel

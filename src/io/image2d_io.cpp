@@ -1,0 +1,37 @@
+#include "protoseg/io/image2d_io.h"
+
+#include <stdexcept>
+#include <system_error>
+
+#include <torch/torch.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace protoseg::io {
+
+at::Tensor read_gray_image(const std::filesystem::path& file) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error)) {
+    throw std::runtime_error(file.string() + ": file not found");
+  }
+  const cv::Mat image = cv::imread(file.string(), cv::IMREAD_GRAYSCALE);
+  if (image.empty()) throw std::runtime_error(file.string() + ": cannot decode image");
+  cv::Mat as_float;
+  image.convertTo(as_float, CV_32F);
+  return torch::from_blob(as_float.data, {as_float.rows, as_float.cols}, torch::kFloat32).clone();
+}
+
+void write_image(const at::Tensor& image, const std::filesystem::path& file) {
+  TORCH_CHECK(image.dim() == 2 || (image.dim() == 3 && image.size(2) == 3),
+              "write_image: expected [H,W] or [H,W,3], got ", image.sizes());
+  const at::Tensor pixels = image.to(torch::kCPU).to(torch::kUInt8).contiguous();
+  const int type = image.dim() == 2 ? CV_8UC1 : CV_8UC3;
+  cv::Mat mat(static_cast<int>(pixels.size(0)), static_cast<int>(pixels.size(1)), type,
+              pixels.data_ptr());
+  cv::Mat out = mat;
+  if (image.dim() == 3) cv::cvtColor(mat, out, cv::COLOR_RGB2BGR);
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  if (!cv::imwrite(file.string(), out)) throw std::runtime_error(file.string() + ": cannot write");
+}
+
+}  // namespace protoseg::io

@@ -1,0 +1,92 @@
+#include "protoseg/data/volume_dataset.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "protoseg/config/load_config.h"
+#include "test_paths.h"
+
+namespace protoseg::data {
+namespace {
+
+using protoseg::testing::source_path;
+
+DatasetConfig abd_mri_config() {
+  const char* shared = std::getenv("PROTOSEG_SHARED_DATA");
+  std::vector<std::string> overrides;
+  if (shared != nullptr) overrides.push_back(std::string("root=") + shared + "/abd_mri");
+  return config::load_config<DatasetConfig>(source_path("configs/data/abd_mri.yaml"), overrides);
+}
+
+TEST(VolumeDatasetRealDataTest, AbdMriVolumesAreOrderedByNumericId) {
+  testing::shared_data("abd_mri");
+  const VolumeDataset dataset(abd_mri_config());
+  EXPECT_EQ(dataset.ids(), (std::vector<int>{1,  2,  3,  5,  8,  10, 13, 15, 19, 20,
+                                             21, 22, 31, 32, 33, 34, 36, 37, 38, 39}));
+  EXPECT_EQ(dataset.image_path(3).filename(), "image_5.nii.gz");
+  EXPECT_EQ(dataset.label_path(3).filename(), "label_5.nii.gz");
+  EXPECT_TRUE(std::filesystem::exists(dataset.image_path(19)));
+  EXPECT_EQ(dataset.supervoxel_path(0).filename(), "superpix-MIDDLE_1.nii.gz");
+  EXPECT_EQ(dataset.supervoxel_path(0).parent_path().filename(), "supervoxels_5000");
+  EXPECT_EQ(dataset.fold_indices(4), (std::vector<size_t>{16, 17, 18, 19, 0}));
+  const auto training = dataset.training_indices(4);
+  EXPECT_EQ(training.size(), 15u);
+  EXPECT_EQ(training.front(), 1u);
+  EXPECT_EQ(dataset.config().labels.at("liver"), 1);
+  EXPECT_EQ(dataset.config().labels.at("spleen"), 4);
+  EXPECT_THROW(dataset.fold_indices(5), std::out_of_range);
+}
+
+TEST(VolumeDatasetTest, AbdCtConfigFollowsTheSpec) {
+  const auto config = config::load_config<DatasetConfig>(source_path("configs/data/abd_ct.yaml"));
+  EXPECT_EQ(config.n_sv, 2000);
+  EXPECT_EQ(config.labels.at("liver"), 6);
+  EXPECT_EQ(config.labels.at("spleen"), 1);
+  EXPECT_EQ(config.labels.at("right_kidney"), 2);
+  EXPECT_EQ(config.labels.at("left_kidney"), 3);
+  ASSERT_EQ(config.folds.size(), 5u);
+  EXPECT_EQ(config.folds[4], (std::vector<int>{24, 25, 26, 27, 28, 29}));
+}
+
+TEST(VolumeDatasetTest, EmptyOrMissingFoldersAndBadFoldsAreClearErrors) {
+  DatasetConfig config;
+  config.name = "toy";
+  config.root = testing::fresh_temp_dir("empty");
+  config.folds = {{0}};
+  try {
+    VolumeDataset dataset(config);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              config.root.string() + ": no volumes matching 'image_{id}.nii.gz' (dataset 'toy')");
+  }
+  std::ofstream(config.root / "image_7.nii.gz") << "x";
+  config.folds = {{0, 1}};
+  try {
+    VolumeDataset dataset(config);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("fold 0 names volume index 1"), std::string::npos);
+  }
+  config.root = "/nonexistent/folder";
+  EXPECT_THROW(VolumeDataset{config}, std::runtime_error);
+}
+
+TEST(VolumeDatasetTest, ConfigValidationReportsBadValues) {
+  const auto dir = testing::fresh_temp_dir("cfg");
+  std::ofstream(dir / "d.yaml") << "name: x\nroot: .\nn_sv: 0\nlabels: {liver: 0}\nfolds: [[]]\n";
+  try {
+    config::load_config<DatasetConfig>(dir / "d.yaml");
+    FAIL();
+  } catch (const config::ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 3u) << e.what();
+    EXPECT_NE(e.problems()[0].find("'n_sv': must be positive"), std::string::npos);
+    EXPECT_NE(e.problems()[1].find("'labels': label of 'liver' must be positive"),
+              std::string::npos);
+    EXPECT_NE(e.problems()[2].find("'folds': a fold is empty"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace protoseg::data

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace protoseg::testing {
+
+/// A file or folder under the shared real data (`../shared/data`, or $PROTOSEG_SHARED_DATA).
+/// Throws, failing the test with a clear message, when it is missing: real-data tests never
+/// pass silently without their data.
+std::filesystem::path shared_data(const std::string& relative);
+
+/// A file under the repository (configs, fixtures), independent of the working directory.
+std::filesystem::path source_path(const std::string& relative);
+
+/// A fresh empty folder under ::testing::TempDir() for one test.
+std::filesystem::path fresh_temp_dir(const std::string& name);
+
+}  // namespace protoseg::testing
