@@ -1,6 +1,7 @@
 #include "protoseg/supervoxel/felzenszwalb3d.h"
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -43,7 +44,15 @@ constexpr int kPrefetchDistance = 16;
 
 }  // namespace
 
-at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& options) {
+at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& options,
+                          FelzenszwalbProfile* profile) {
+  using Clock = std::chrono::steady_clock;
+  auto tick = Clock::now();
+  auto lap = [&](double FelzenszwalbProfile::*field) {
+    const auto now = Clock::now();
+    if (profile != nullptr) profile->*field = std::chrono::duration<double>(now - tick).count();
+    tick = now;
+  };
   TORCH_CHECK(image.dim() == 3, "felzenszwalb3d: expected a [D,H,W] image, got ", image.sizes());
   TORCH_CHECK(image.numel() > 0, "felzenszwalb3d: empty image ", image.sizes());
   TORCH_CHECK(options.min_size >= 1, "felzenszwalb3d: min_size must be >= 1, got ",
@@ -57,7 +66,10 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
 
   std::vector<WeightedEdge> edges = build_grid_edges(input.data_ptr<double>(), depth, height, width,
                                                      options.z_over_xy_spacing, threads);
+  if (profile != nullptr) profile->edge_count = static_cast<int64_t>(edges.size());
+  lap(&FelzenszwalbProfile::edges_s);
   sort_like_numpy_quicksort(edges.data(), static_cast<int64_t>(edges.size()), threads);
+  lap(&FelzenszwalbProfile::sort_s);
   const auto offsets = direction_offsets(height, width);
   const int64_t count = static_cast<int64_t>(edges.size());
   auto other_end = [&](const WeightedEdge& e) {
@@ -113,6 +125,7 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
     }
   }
   edges = {};
+  lap(&FelzenszwalbProfile::merge_s);
 
   // Number components by their first voxel in C order.
   at::Tensor labels = torch::empty({depth, height, width}, torch::kInt32);
@@ -124,6 +137,7 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
     if (label_of_root[root] < 0) label_of_root[root] = next++;
     out[v] = label_of_root[root];
   }
+  lap(&FelzenszwalbProfile::labels_s);
   return labels;
 }
 

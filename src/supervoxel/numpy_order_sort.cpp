@@ -62,24 +62,92 @@ void heapsort(WeightedEdge* first, int64_t n) {
   }
 }
 
-// One median-of-3 Hoare partition of [pl, pr]. Keeps the smaller side in [pl, pr] and
-// returns the larger side, exactly as NumPy pushes the larger partition on its stack.
+// Offsets buffer of the block partition: stoppers found in one scanned block, consumed in order.
+constexpr int64_t kBlock = 128;
+struct StopperQueue {
+  WeightedEdge* at[kBlock];
+  int64_t begin = 0;
+  int64_t end = 0;
+  bool empty() const { return begin == end; }
+};
+
+// One median-of-3 Hoare partition of [pl, pr], keeping the smaller side in [pl, pr] and
+// returning the larger side, exactly as NumPy pushes the larger partition on its stack.
+//
+// NumPy's loop (`do ++pi while v[pi] < pivot; do --pj while pivot < v[pj]; swap`) pairs the
+// k-th "left stopper" (element >= pivot, scanning up) with the k-th "right stopper" (element
+// <= pivot, scanning down) while they have not crossed. We find the stoppers block by block
+// without branches (Edelkamp & Weiss, BlockQuicksort, ESA 2016) and swap the same pairs in the
+// same order; blocks never overlap, so every pair found that way is a pair NumPy swaps too.
+// Near the crossing point the scalar loop takes over from the same state, so the resulting
+// permutation is NumPy's.
 Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
   WeightedEdge* pm = pl + ((pr - pl) >> 1);
   if (less(*pm, *pl)) std::swap(*pm, *pl);
   if (less(*pr, *pm)) std::swap(*pr, *pm);
   if (less(*pm, *pl)) std::swap(*pm, *pl);
   const double pivot = pm->cost;
-  WeightedEdge* pi = pl;
-  WeightedEdge* pj = pr - 1;
-  std::swap(*pm, *pj);
+  std::swap(*pm, *(pr - 1));
+
+  // Unscanned region [left, right]; pl and pr - 1 are the sentinels of the scalar scans.
+  WeightedEdge* left = pl + 1;
+  WeightedEdge* right = pr - 2;
+  StopperQueue lefts, rights;
+  // The most recent swap: its right end now holds an element >= pivot and its left end one
+  // <= pivot, which NumPy's scans would stop at before any stopper queued beyond them.
+  WeightedEdge* last_left = pl;
+  WeightedEdge* last_right = pr - 1;
   for (;;) {
-    do ++pi;
-    while (pi->cost < pivot);
-    do --pj;
-    while (pivot < pj->cost);
+    if (lefts.empty() && right - left + 1 >= kBlock) {
+      lefts.begin = lefts.end = 0;
+      for (int64_t i = 0; i < kBlock; ++i) {
+        lefts.at[lefts.end] = left + i;
+        lefts.end += !(left[i].cost < pivot);
+      }
+      left += kBlock;
+    }
+    if (rights.empty() && right - left + 1 >= kBlock) {
+      rights.begin = rights.end = 0;
+      for (int64_t i = 0; i < kBlock; ++i) {
+        rights.at[rights.end] = right - i;
+        rights.end += !(pivot < (right - i)->cost);
+      }
+      right -= kBlock;
+    }
+    if (lefts.empty() || rights.empty()) break;
+    const int64_t pairs = std::min(lefts.end - lefts.begin, rights.end - rights.begin);
+    for (int64_t k = 0; k < pairs; ++k) {
+      std::swap(*lefts.at[lefts.begin + k], *rights.at[rights.begin + k]);
+    }
+    last_left = lefts.at[lefts.begin + pairs - 1];
+    last_right = rights.at[rights.begin + pairs - 1];
+    lefts.begin += pairs;
+    rights.begin += pairs;
+  }
+  // Scalar finish: NumPy's loop, resuming with the stoppers already found. A stopper taken
+  // from a queue or found past a frontier is only NumPy's next one if no swap since has put a
+  // stopping element closer, which only the most recent swap can have done.
+  WeightedEdge* pi;
+  for (;;) {
+    if (!lefts.empty()) {
+      pi = lefts.at[lefts.begin++];
+    } else {
+      while (left->cost < pivot) ++left;
+      pi = left++;
+    }
+    pi = std::min(pi, last_right);
+    WeightedEdge* pj;
+    if (!rights.empty()) {
+      pj = rights.at[rights.begin++];
+    } else {
+      while (pivot < right->cost) --right;
+      pj = right--;
+    }
+    pj = std::max(pj, last_left);
     if (pi >= pj) break;
     std::swap(*pi, *pj);
+    last_left = pi;
+    last_right = pj;
   }
   std::swap(*pi, *(pr - 1));
   Range larger{nullptr, nullptr, depth, true};

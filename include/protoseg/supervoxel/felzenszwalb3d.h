@@ -20,6 +20,15 @@ struct FelzenszwalbOptions {
   int threads = 0;
 };
 
+/// Wall-clock seconds of each phase of one felzenszwalb3d() call.
+struct FelzenszwalbProfile {
+  double edges_s = 0;   ///< building the 13-direction edge list with costs
+  double sort_s = 0;    ///< NumPy-order sort
+  double merge_s = 0;   ///< both union-find passes
+  double labels_s = 0;  ///< numbering the components
+  int64_t edge_count = 0;
+};
+
 /// Segments a [D,H,W] float64 CPU image (ADNet feeds intensities rescaled to [0, 255], no
 /// smoothing) over the 13-direction 26-neighbourhood graph. Edges are sorted in NumPy's
 /// quicksort order (see numpy_order_sort.h) and merged while
@@ -27,6 +36,8 @@ struct FelzenszwalbOptions {
 /// components below min_size are merged along the remaining edges in order.
 /// Returns int32 [D,H,W] labels 0..n-1 numbered by first voxel in C order (z, y, x), which is
 /// ADNet's numbering.
-at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& options);
+/// `profile`, when given, receives the time of each phase.
+at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& options,
+                          FelzenszwalbProfile* profile = nullptr);
 
 }  // namespace protoseg::supervoxel
