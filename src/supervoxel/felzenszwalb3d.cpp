@@ -64,16 +64,19 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   const int64_t voxels = input.numel();
   const int threads = options.threads > 0 ? options.threads : at::get_num_threads();
 
-  std::vector<WeightedEdge> edges = build_grid_edges(input.data_ptr<double>(), depth, height, width,
+  EdgeList edges = build_grid_edges(input.data_ptr<double>(), depth, height, width,
                                                      options.z_over_xy_spacing, threads);
-  if (profile != nullptr) profile->edge_count = static_cast<int64_t>(edges.size());
+  if (profile != nullptr) profile->edge_count = edges.size();
   lap(&FelzenszwalbProfile::edges_s);
-  sort_like_numpy_quicksort(edges.data(), static_cast<int64_t>(edges.size()), threads);
+  // With k > 0 every zero-cost edge merges in pass 1 whatever its position, so their order
+  // among themselves is free.
+  sort_like_numpy_quicksort(edges.data(), edges.size(), threads,
+                            options.scale > 0 ? std::optional<double>(0.0) : std::nullopt);
   lap(&FelzenszwalbProfile::sort_s);
   const auto offsets = direction_offsets(height, width);
-  const int64_t count = static_cast<int64_t>(edges.size());
+  const int64_t count = edges.size();
   auto other_end = [&](const WeightedEdge& e) {
-    return static_cast<int32_t>(static_cast<int64_t>(e.voxel) - offsets[e.direction]);
+    return static_cast<int32_t>(static_cast<int64_t>(e.voxel()) - offsets[e.direction()]);
   };
 
   DisjointSets sets(voxels);
@@ -85,7 +88,7 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
     const WeightedEdge& e = edges[i];
     // No component's threshold can exceed max Int + k: every later edge fails.
     if (e.cost > (max_internal + k) * (1.0 + 1e-6)) break;
-    const int32_t a = sets.find(static_cast<int32_t>(e.voxel));
+    const int32_t a = sets.find(static_cast<int32_t>(e.voxel()));
     const int32_t b = sets.find(other_end(e));
     if (a == b) continue;
     // ADNet holds these thresholds in C floats; keep the rounding for identical decisions.
@@ -98,6 +101,7 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
     }
   }
   internal = {};
+  lap(&FelzenszwalbProfile::merge_s);
 
   // Pass 2: merge components smaller than min_size along the remaining edges in cost order.
   int64_t small = 0;
@@ -110,11 +114,11 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   for (int64_t i = 0; i < count && small > 0; ++i) {
     if (i + kPrefetchDistance < count) {
       const WeightedEdge& ahead = edges[i + kPrefetchDistance];
-      sets.prefetch(ahead.voxel);
+      sets.prefetch(ahead.voxel());
       sets.prefetch(other_end(ahead));
     }
     const WeightedEdge& e = edges[i];
-    const int32_t a = sets.find(static_cast<int32_t>(e.voxel));
+    const int32_t a = sets.find(static_cast<int32_t>(e.voxel()));
     const int32_t b = sets.find(other_end(e));
     if (a == b) continue;
     const int64_t size_a = sets.size(a), size_b = sets.size(b);
@@ -124,8 +128,8 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
       sets.join(a, b);
     }
   }
-  edges = {};
-  lap(&FelzenszwalbProfile::merge_s);
+  edges = EdgeList(0);
+  lap(&FelzenszwalbProfile::min_size_s);
 
   // Number components by their first voxel in C order.
   at::Tensor labels = torch::empty({depth, height, width}, torch::kInt32);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace protoseg::supervoxel {
 namespace {
@@ -58,10 +59,10 @@ std::array<int64_t, 13> direction_offsets(int64_t height, int64_t width) {
   return offsets;
 }
 
-std::vector<WeightedEdge> build_grid_edges(const double* image, int64_t depth, int64_t height,
+EdgeList build_grid_edges(const double* image, int64_t depth, int64_t height,
                                            int64_t width, double z_over_xy_spacing, int threads) {
-  if (depth * height * width >= (int64_t{1} << 32)) {
-    throw std::invalid_argument("build_grid_edges: volume has 2^32 voxels or more");
+  if (depth * height * width >= kMaxGraphVoxels) {
+    throw std::invalid_argument("build_grid_edges: volume has 2^28 voxels or more");
   }
   const auto& directions = grid_directions();
   const auto offsets = direction_offsets(height, width);
@@ -69,7 +70,7 @@ std::vector<WeightedEdge> build_grid_edges(const double* image, int64_t depth, i
   for (size_t i = 0; i < directions.size(); ++i) {
     block_start[i + 1] = block_start[i] + block_of(directions[i], depth, height, width).count();
   }
-  std::vector<WeightedEdge> edges(static_cast<size_t>(block_start[13]));
+  EdgeList edges(block_start[13]);
 
   // Work items: (direction, z) rows; each knows where its edges go, so threads write disjointly.
   auto fill = [&](int64_t item_begin, int64_t item_end) {
@@ -87,8 +88,8 @@ std::vector<WeightedEdge> build_grid_edges(const double* image, int64_t depth, i
         for (int64_t x = b.x0; x < b.x1; ++x) {
           const int64_t a = first + x;
           const double diff = image[a] - image[a - offsets[dir]];
-          *out++ = {std::sqrt(w * (diff * diff)), static_cast<uint32_t>(a),
-                    static_cast<uint32_t>(dir)};
+          *out++ = WeightedEdge::make(std::sqrt(w * (diff * diff)), static_cast<uint32_t>(a),
+                                      static_cast<uint32_t>(dir));
         }
       }
     }

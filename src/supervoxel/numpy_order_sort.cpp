@@ -1,7 +1,9 @@
 #include "protoseg/supervoxel/numpy_order_sort.h"
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -11,8 +13,8 @@ namespace {
 
 // Partitions at or below this length (pr - pl) are finished by insertion sort.
 constexpr int64_t kSmallPartition = 15;
-// Partitions larger than this are split further before being handed to threads.
-constexpr int64_t kParallelGrain = int64_t{1} << 16;
+// Ranges larger than this are split into two tasks instead of being sorted by one thread.
+constexpr int64_t kParallelGrain = int64_t{1} << 18;
 
 inline bool less(const WeightedEdge& a, const WeightedEdge& b) { return a.cost < b.cost; }
 
@@ -65,10 +67,13 @@ void heapsort(WeightedEdge* first, int64_t n) {
 // Offsets buffer of the block partition: stoppers found in one scanned block, consumed in order.
 constexpr int64_t kBlock = 128;
 struct StopperQueue {
-  WeightedEdge* at[kBlock];
-  int64_t begin = 0;
-  int64_t end = 0;
+  WeightedEdge* base = nullptr;  ///< first element of the scanned block
+  int step = 1;                  ///< +1 for blocks scanned upwards, -1 downwards
+  uint8_t offset[kBlock];
+  int begin = 0;
+  int end = 0;
   bool empty() const { return begin == end; }
+  WeightedEdge* at(int k) const { return base + step * offset[k]; }
 };
 
 // One median-of-3 Hoare partition of [pl, pr], keeping the smaller side in [pl, pr] and
@@ -100,27 +105,30 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
   for (;;) {
     if (lefts.empty() && right - left + 1 >= kBlock) {
       lefts.begin = lefts.end = 0;
-      for (int64_t i = 0; i < kBlock; ++i) {
-        lefts.at[lefts.end] = left + i;
+      lefts.base = left;
+      for (int i = 0; i < kBlock; ++i) {
+        lefts.offset[lefts.end] = static_cast<uint8_t>(i);
         lefts.end += !(left[i].cost < pivot);
       }
       left += kBlock;
     }
     if (rights.empty() && right - left + 1 >= kBlock) {
       rights.begin = rights.end = 0;
-      for (int64_t i = 0; i < kBlock; ++i) {
-        rights.at[rights.end] = right - i;
+      rights.base = right;
+      rights.step = -1;
+      for (int i = 0; i < kBlock; ++i) {
+        rights.offset[rights.end] = static_cast<uint8_t>(i);
         rights.end += !(pivot < (right - i)->cost);
       }
       right -= kBlock;
     }
     if (lefts.empty() || rights.empty()) break;
-    const int64_t pairs = std::min(lefts.end - lefts.begin, rights.end - rights.begin);
-    for (int64_t k = 0; k < pairs; ++k) {
-      std::swap(*lefts.at[lefts.begin + k], *rights.at[rights.begin + k]);
+    const int pairs = std::min(lefts.end - lefts.begin, rights.end - rights.begin);
+    for (int k = 0; k < pairs; ++k) {
+      std::swap(*lefts.at(lefts.begin + k), *rights.at(rights.begin + k));
     }
-    last_left = lefts.at[lefts.begin + pairs - 1];
-    last_right = rights.at[rights.begin + pairs - 1];
+    last_left = lefts.at(lefts.begin + pairs - 1);
+    last_right = rights.at(rights.begin + pairs - 1);
     lefts.begin += pairs;
     rights.begin += pairs;
   }
@@ -130,7 +138,7 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
   WeightedEdge* pi;
   for (;;) {
     if (!lefts.empty()) {
-      pi = lefts.at[lefts.begin++];
+      pi = lefts.at(lefts.begin++);
     } else {
       while (left->cost < pivot) ++left;
       pi = left++;
@@ -138,7 +146,7 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
     pi = std::min(pi, last_right);
     WeightedEdge* pj;
     if (!rights.empty()) {
-      pj = rights.at[rights.begin++];
+      pj = rights.at(rights.begin++);
     } else {
       while (pivot < right->cost) --right;
       pj = right--;
@@ -164,6 +172,7 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
 }
 
 void insertion_sort(WeightedEdge* pl, WeightedEdge* pr) {
+  if (pr <= pl) return;
   for (WeightedEdge* pi = pl + 1; pi <= pr; ++pi) {
     const WeightedEdge value = *pi;
     WeightedEdge* pj = pi;
@@ -173,12 +182,21 @@ void insertion_sort(WeightedEdge* pl, WeightedEdge* pr) {
   }
 }
 
-// Sorts one range completely; ranges larger than `spill_above` that are split off go to
-// `spill` (for other threads) instead of the local stack.
-void sort_range(Range start, std::vector<Range>* spill, int64_t spill_above) {
+bool all_equal(const WeightedEdge* pl, const WeightedEdge* pr) {
+  const double first = pl->cost;
+  for (const WeightedEdge* p = pl + 1; p <= pr; ++p) {
+    if (p->cost != first) return false;
+  }
+  return true;
+}
+
+// NumPy's loop on a range whose keys are all equal, without comparisons: median-of-3 swaps
+// nothing, every element stops both scans, so the partition swaps (pl+1, pr-2), (pl+2, pr-3),
+// ... up to the crossing, and insertion sort moves nothing. Same permutation, far less work.
+void sort_equal_range(Range start) {
   std::vector<Range> stack{start};
   while (!stack.empty()) {
-    Range range = stack.back();
+    const Range range = stack.back();
     stack.pop_back();
     WeightedEdge* pl = range.pl;
     WeightedEdge* pr = range.pr;
@@ -188,59 +206,133 @@ void sort_range(Range start, std::vector<Range>* spill, int64_t spill_above) {
       continue;
     }
     while (pr - pl > kSmallPartition) {
-      if (spill != nullptr && pr - pl > spill_above) {
-        const Range larger = partition(pl, pr, --depth);
-        spill->push_back(larger);
-        // The kept side continues unchecked, as in NumPy.
-        spill->push_back({pl, pr, depth, false});
-        pl = pr;  // handed over
-        break;
+      std::swap(*(pl + ((pr - pl) >> 1)), *(pr - 1));
+      WeightedEdge* a = pl + 1;
+      WeightedEdge* b = pr - 2;
+      while (a < b) std::swap(*a++, *b--);
+      WeightedEdge* pi = a;
+      std::swap(*pi, *(pr - 1));
+      --depth;
+      if (pi - pl < pr - pi) {
+        stack.push_back({pi + 1, pr, depth, true});
+        pr = pi - 1;
+      } else {
+        stack.push_back({pl, pi - 1, depth, true});
+        pl = pi + 1;
       }
-      stack.push_back(partition(pl, pr, --depth));
     }
-    if (pr > pl) insertion_sort(pl, pr);
   }
 }
 
+// Sorts one range completely, as NumPy's loop does from the moment it takes it off its stack.
+void sort_range(Range start, const std::optional<double>& order_free) {
+  std::vector<Range> stack{start};
+  while (!stack.empty()) {
+    const Range range = stack.back();
+    stack.pop_back();
+    WeightedEdge* pl = range.pl;
+    WeightedEdge* pr = range.pr;
+    int depth = range.depth;
+    if (range.check_depth && depth < 0) {
+      heapsort(pl, pr - pl + 1);
+      continue;
+    }
+    bool check_depth = range.check_depth;
+    while (pr - pl > kSmallPartition) {
+      if (all_equal(pl, pr)) {
+        if (!(order_free && pl->cost == *order_free)) {
+          sort_equal_range({pl, pr, depth, check_depth});
+        }
+        pl = pr;
+        break;
+      }
+      stack.push_back(partition(pl, pr, --depth));
+      check_depth = false;
+    }
+    insertion_sort(pl, pr);
+  }
+}
+
+// Splits a large range with one partition step into the pushed (larger) side and the
+// continuation, which NumPy keeps partitioning without a depth check. Returns false when the
+// range must be finished as a whole (small, or due for heapsort).
+bool split_once(const Range& range, Range& larger, Range& kept) {
+  if (range.pr - range.pl <= kParallelGrain || (range.check_depth && range.depth < 0)) {
+    return false;
+  }
+  WeightedEdge* pl = range.pl;
+  WeightedEdge* pr = range.pr;
+  const int depth = range.depth - 1;
+  larger = partition(pl, pr, depth);
+  kept = {pl, pr, depth, false};
+  return true;
+}
+
+// Ranges waiting for a thread, largest first; threads split large ranges and sort small ones.
+class RangeQueue {
+ public:
+  RangeQueue(Range all, std::optional<double> order_free) : order_free_(order_free) {
+    push(all);
+  }
+
+  void run() {
+    for (;;) {
+      Range range;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return !queue_.empty() || busy_ == 0; });
+        if (queue_.empty()) return;
+        std::pop_heap(queue_.begin(), queue_.end(), by_size);
+        range = queue_.back();
+        queue_.pop_back();
+        ++busy_;
+      }
+      Range larger, kept;
+      if (split_once(range, larger, kept)) {
+        push(larger);
+        push(kept);
+      } else {
+        sort_range(range, order_free_);
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --busy_;
+      }
+      ready_.notify_all();
+    }
+  }
+
+ private:
+  static bool by_size(const Range& a, const Range& b) { return a.pr - a.pl < b.pr - b.pl; }
+  void push(const Range& range) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(range);
+      std::push_heap(queue_.begin(), queue_.end(), by_size);
+    }
+    ready_.notify_one();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<Range> queue_;
+  int busy_ = 0;
+  std::optional<double> order_free_;
+};
+
 }  // namespace
 
-void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads) {
+void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads,
+                               std::optional<double> order_free_cost) {
   if (count < 2) return;
   const Range all{edges, edges + count - 1, floor_log2(count) * 2, true};
   if (threads <= 1 || count <= kParallelGrain) {
-    sort_range(all, nullptr, 0);
+    sort_range(all, order_free_cost);
     return;
   }
-  // Split breadth-first into independent ranges, then sort them on all threads, largest first.
-  std::vector<Range> ready;
-  std::vector<Range> pending{all};
-  while (!pending.empty()) {
-    std::vector<Range> next;
-    for (const Range& range : pending) {
-      if (range.pr - range.pl <= kParallelGrain * 4 || (range.check_depth && range.depth < 0)) {
-        ready.push_back(range);
-      } else {
-        sort_range(range, &next, kParallelGrain * 4);
-      }
-    }
-    pending.swap(next);
-    if (pending.size() >= static_cast<size_t>(threads) * 4) {
-      // Enough parallelism: split the rest in parallel.
-      break;
-    }
-  }
-  ready.insert(ready.end(), pending.begin(), pending.end());
-  std::sort(ready.begin(), ready.end(),
-            [](const Range& a, const Range& b) { return a.pr - a.pl > b.pr - b.pl; });
-  std::atomic<size_t> next_task{0};
+  RangeQueue queue(all, order_free_cost);
   std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      for (size_t task = next_task++; task < ready.size(); task = next_task++) {
-        sort_range(ready[task], nullptr, 0);
-      }
-    });
-  }
+  for (int t = 0; t < threads; ++t) workers.emplace_back([&] { queue.run(); });
   for (auto& worker : workers) worker.join();
 }
 

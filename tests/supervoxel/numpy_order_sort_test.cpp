@@ -46,7 +46,7 @@ std::vector<Case> load_cases() {
 std::vector<WeightedEdge> as_edges(const std::vector<double>& costs) {
   std::vector<WeightedEdge> edges;
   for (size_t i = 0; i < costs.size(); ++i)
-    edges.push_back({costs[i], static_cast<uint32_t>(i), 0});
+    edges.push_back(WeightedEdge::make(costs[i], static_cast<uint32_t>(i), 0));
   return edges;
 }
 
@@ -59,7 +59,7 @@ TEST(NumpyOrderSortTest, ReproducesNumpyArgsortOrderWithTies) {
       auto edges = as_edges(c.costs);
       sort_like_numpy_quicksort(edges.data(), static_cast<int64_t>(edges.size()), threads);
       std::vector<uint32_t> order;
-      for (const auto& e : edges) order.push_back(e.voxel);
+      for (const auto& e : edges) order.push_back(e.voxel());
       EXPECT_EQ(order, c.order) << "threads " << threads;
     }
   }
@@ -75,8 +75,8 @@ TEST(NumpyOrderSortTest, ThreadCountDoesNotChangeTheOrder) {
   sort_like_numpy_quicksort(one.data(), static_cast<int64_t>(one.size()), 1);
   sort_like_numpy_quicksort(two.data(), static_cast<int64_t>(two.size()), 2);
   for (size_t i = 0; i < one.size(); ++i) {
-    ASSERT_EQ(one[i].voxel, two[i].voxel) << "at " << i;
-    if (i > 0) ASSERT_LE(one[i - 1].cost, one[i].cost);
+    ASSERT_EQ(one[i].voxel(), two[i].voxel()) << "at " << i;
+    if (i > 0) ASSERT_LE(double{one[i - 1].cost}, double{one[i].cost});
   }
 }
 

@@ -24,7 +24,8 @@ struct FelzenszwalbOptions {
 struct FelzenszwalbProfile {
   double edges_s = 0;   ///< building the 13-direction edge list with costs
   double sort_s = 0;    ///< NumPy-order sort
-  double merge_s = 0;   ///< both union-find passes
+  double merge_s = 0;   ///< pass 1 (adaptive threshold merging)
+  double min_size_s = 0;  ///< pass 2 (merging components below min_size)
   double labels_s = 0;  ///< numbering the components
   int64_t edge_count = 0;
 };

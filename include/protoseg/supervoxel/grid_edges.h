@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
 
 #include "protoseg/supervoxel/weighted_edge.h"
 
@@ -27,8 +26,8 @@ double direction_weight(const GridDirection& direction, double s);
 
 /// All edges of a [depth, height, width] float64 image (flat C-ordered `image`), in ADNet's
 /// order, with cost sqrt(w * (I_a - I_b)^2). Uses `threads` threads; the result does not depend
-/// on them. Requires fewer than 2^32 voxels.
-std::vector<WeightedEdge> build_grid_edges(const double* image, int64_t depth, int64_t height,
+/// on them. Requires fewer than 2^28 voxels.
+EdgeList build_grid_edges(const double* image, int64_t depth, int64_t height,
                                            int64_t width, double z_over_xy_spacing, int threads);
 
 /// Flat index offset of each direction: an edge joins `voxel` and `voxel - offset[direction]`.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "protoseg/supervoxel/weighted_edge.h"
 
@@ -14,6 +15,10 @@ namespace protoseg::supervoxel {
 /// Works on the edges themselves instead of an index array (same comparisons and swaps, no
 /// indirection), and sorts independent partitions on `threads` threads; the result does not
 /// depend on the thread count.
-void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads);
+/// `order_free_cost`: a cost whose edges' relative order does not matter to the caller (for
+/// Felzenszwalb with k > 0, zero-cost edges always merge); ranges holding only that cost are
+/// left in any order, which saves work but breaks exact NumPy order among those edges only.
+void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads,
+                               std::optional<double> order_free_cost = std::nullopt);
 
 }  // namespace protoseg::supervoxel
