@@ -68,13 +68,20 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
                                                      options.z_over_xy_spacing, threads);
   if (profile != nullptr) profile->edge_count = edges.size();
   lap(&FelzenszwalbProfile::edges_s);
+
+  // The merge passes walk the sorted edges while background threads are still sorting the
+  // rest (leftmost first); pass 2 usually finishes well before the end, and the sort stops there.
   // With k > 0 every zero-cost edge merges in pass 1 whatever its position, so their order
   // among themselves is free.
-  sort_like_numpy_quicksort(edges.data(), edges.size(), threads,
-                            options.scale > 0 ? std::optional<double>(0.0) : std::nullopt);
-  lap(&FelzenszwalbProfile::sort_s);
+  NumpyOrderSorter sorter(edges.data(), edges.size(), threads,
+                          options.scale > 0 ? std::optional<double>(0.0) : std::nullopt);
   const auto offsets = direction_offsets(height, width);
   const int64_t count = edges.size();
+  int64_t final_prefix = 0;
+  auto edge = [&](int64_t i) -> const WeightedEdge& {
+    if (i >= final_prefix) final_prefix = sorter.wait_until_final(i);
+    return edges[i];
+  };
   auto other_end = [&](const WeightedEdge& e) {
     return static_cast<int32_t>(static_cast<int64_t>(e.voxel()) - offsets[e.direction()]);
   };
@@ -85,7 +92,7 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   std::vector<double> internal(static_cast<size_t>(voxels), 0.0);
   double max_internal = 0.0;
   for (int64_t i = 0; i < count; ++i) {
-    const WeightedEdge& e = edges[i];
+    const WeightedEdge& e = edge(i);
     // No component's threshold can exceed max Int + k: every later edge fails.
     if (e.cost > (max_internal + k) * (1.0 + 1e-6)) break;
     const int32_t a = sets.find(static_cast<int32_t>(e.voxel()));
@@ -101,9 +108,9 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
     }
   }
   internal = {};
-  lap(&FelzenszwalbProfile::merge_s);
 
-  // Pass 2: merge components smaller than min_size along the remaining edges in cost order.
+  // Pass 2: merge components smaller than min_size along the remaining edges in cost order,
+  // until none is left.
   int64_t small = 0;
   for (int64_t v = 0; v < voxels; ++v) {
     if (sets.find(static_cast<int32_t>(v)) == v &&
@@ -111,13 +118,14 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
       ++small;
     }
   }
-  for (int64_t i = 0; i < count && small > 0; ++i) {
-    if (i + kPrefetchDistance < count) {
+  int64_t i = 0;
+  for (; i < count && small > 0; ++i) {
+    const WeightedEdge& e = edge(i);
+    if (i + kPrefetchDistance < final_prefix) {
       const WeightedEdge& ahead = edges[i + kPrefetchDistance];
       sets.prefetch(ahead.voxel());
       sets.prefetch(other_end(ahead));
     }
-    const WeightedEdge& e = edges[i];
     const int32_t a = sets.find(static_cast<int32_t>(e.voxel()));
     const int32_t b = sets.find(other_end(e));
     if (a == b) continue;
@@ -128,8 +136,9 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
       sets.join(a, b);
     }
   }
-  edges = EdgeList(0);
-  lap(&FelzenszwalbProfile::min_size_s);
+  sorter.cancel();
+  if (profile != nullptr) profile->edges_used = i;
+  lap(&FelzenszwalbProfile::sort_merge_s);
 
   // Number components by their first voxel in C order.
   at::Tensor labels = torch::empty({depth, height, width}, torch::kInt32);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -103,24 +105,26 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
   WeightedEdge* last_left = pl;
   WeightedEdge* last_right = pr - 1;
   for (;;) {
-    if (lefts.empty() && right - left + 1 >= kBlock) {
+    if (lefts.empty() && right >= left) {
+      const int block = static_cast<int>(std::min<int64_t>(kBlock, right - left + 1));
       lefts.begin = lefts.end = 0;
       lefts.base = left;
-      for (int i = 0; i < kBlock; ++i) {
+      for (int i = 0; i < block; ++i) {
         lefts.offset[lefts.end] = static_cast<uint8_t>(i);
         lefts.end += !(left[i].cost < pivot);
       }
-      left += kBlock;
+      left += block;
     }
-    if (rights.empty() && right - left + 1 >= kBlock) {
+    if (rights.empty() && right >= left) {
+      const int block = static_cast<int>(std::min<int64_t>(kBlock, right - left + 1));
       rights.begin = rights.end = 0;
       rights.base = right;
       rights.step = -1;
-      for (int i = 0; i < kBlock; ++i) {
+      for (int i = 0; i < block; ++i) {
         rights.offset[rights.end] = static_cast<uint8_t>(i);
         rights.end += !(pivot < (right - i)->cost);
       }
-      right -= kBlock;
+      right -= block;
     }
     if (lefts.empty() || rights.empty()) break;
     const int pairs = std::min(lefts.end - lefts.begin, rights.end - rights.begin);
@@ -255,9 +259,10 @@ void sort_range(Range start, const std::optional<double>& order_free) {
 
 // Splits a large range with one partition step into the pushed (larger) side and the
 // continuation, which NumPy keeps partitioning without a depth check. Returns false when the
-// range must be finished as a whole (small, or due for heapsort).
+// range must be finished as a whole (small, all keys equal, or due for heapsort).
 bool split_once(const Range& range, Range& larger, Range& kept) {
-  if (range.pr - range.pl <= kParallelGrain || (range.check_depth && range.depth < 0)) {
+  if (range.pr - range.pl <= kParallelGrain || (range.check_depth && range.depth < 0) ||
+      all_equal(range.pl, range.pr)) {
     return false;
   }
   WeightedEdge* pl = range.pl;
@@ -268,72 +273,118 @@ bool split_once(const Range& range, Range& larger, Range& kept) {
   return true;
 }
 
-// Ranges waiting for a thread, largest first; threads split large ranges and sort small ones.
-class RangeQueue {
- public:
-  RangeQueue(Range all, std::optional<double> order_free) : order_free_(order_free) {
-    push(all);
+}  // namespace
+
+struct NumpyOrderSorter::State {
+  WeightedEdge* edges;
+  std::optional<double> order_free;
+  std::mutex mutex;
+  std::condition_variable work_ready;
+  std::condition_variable progress;
+  std::vector<Range> queue;  // heap, leftmost range first
+  int busy = 0;
+  bool cancelled = false;
+  // Finished intervals [begin, end) beyond the final prefix, and the prefix length itself.
+  std::map<int64_t, int64_t> finished;
+  int64_t final_prefix = 0;
+
+  static bool right_of(const Range& a, const Range& b) { return a.pl > b.pl; }
+
+  void push(const Range& range) {  // mutex held
+    if (range.pr < range.pl) return;
+    queue.push_back(range);
+    std::push_heap(queue.begin(), queue.end(), right_of);
+  }
+  void finish(int64_t begin, int64_t end) {  // mutex held
+    if (end <= begin) return;
+    finished.emplace(begin, end);
+    for (auto next = finished.find(final_prefix); next != finished.end();
+         next = finished.find(final_prefix)) {
+      final_prefix = next->second;
+      finished.erase(next);
+    }
   }
 
-  void run() {
+  void work() {
     for (;;) {
       Range range;
       {
-        std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [&] { return !queue_.empty() || busy_ == 0; });
-        if (queue_.empty()) return;
-        std::pop_heap(queue_.begin(), queue_.end(), by_size);
-        range = queue_.back();
-        queue_.pop_back();
-        ++busy_;
+        std::unique_lock<std::mutex> lock(mutex);
+        work_ready.wait(lock, [&] { return cancelled || !queue.empty() || busy == 0; });
+        if (cancelled || queue.empty()) return;
+        std::pop_heap(queue.begin(), queue.end(), right_of);
+        range = queue.back();
+        queue.pop_back();
+        ++busy;
       }
-      Range larger, kept;
-      if (split_once(range, larger, kept)) {
-        push(larger);
-        push(kept);
-      } else {
-        sort_range(range, order_free_);
-      }
+      Range larger{}, kept{};
+      const bool split = split_once(range, larger, kept);
+      if (!split) sort_range(range, order_free);
       {
-        std::lock_guard<std::mutex> lock(mutex_);
-        --busy_;
+        std::lock_guard<std::mutex> lock(mutex);
+        --busy;
+        if (split) {
+          push(larger);
+          push(kept);
+          // The pivot lies between the two sides and is in its final place.
+          const WeightedEdge* pivot = larger.pl > kept.pr ? larger.pl - 1 : kept.pl - 1;
+          finish(pivot - edges, pivot - edges + 1);
+        } else {
+          finish(range.pl - edges, range.pr - edges + 1);
+        }
       }
-      ready_.notify_all();
+      work_ready.notify_all();
+      progress.notify_all();
     }
   }
-
- private:
-  static bool by_size(const Range& a, const Range& b) { return a.pr - a.pl < b.pr - b.pl; }
-  void push(const Range& range) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(range);
-      std::push_heap(queue_.begin(), queue_.end(), by_size);
-    }
-    ready_.notify_one();
-  }
-
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::vector<Range> queue_;
-  int busy_ = 0;
-  std::optional<double> order_free_;
 };
 
-}  // namespace
+NumpyOrderSorter::NumpyOrderSorter(WeightedEdge* edges, int64_t count, int threads,
+                                   std::optional<double> order_free_cost)
+    : state_(std::make_unique<State>()), count_(count) {
+  state_->edges = edges;
+  state_->order_free = order_free_cost;
+  if (count < 2) {
+    state_->final_prefix = count;
+    return;
+  }
+  state_->push({edges, edges + count - 1, floor_log2(count) * 2, true});
+  for (int t = 0; t < std::max(threads, 1); ++t) {
+    workers_.emplace_back([this] { state_->work(); });
+  }
+}
+
+NumpyOrderSorter::~NumpyOrderSorter() {
+  cancel();
+  for (auto& worker : workers_) worker.join();
+}
+
+int64_t NumpyOrderSorter::wait_until_final(int64_t position) {
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  state_->progress.wait(lock, [&] {
+    return state_->final_prefix > position || state_->final_prefix >= count_ ||
+           (state_->busy == 0 && state_->queue.empty());
+  });
+  return state_->final_prefix;
+}
+
+void NumpyOrderSorter::cancel() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->cancelled = true;
+  }
+  state_->work_ready.notify_all();
+}
 
 void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads,
                                std::optional<double> order_free_cost) {
   if (count < 2) return;
-  const Range all{edges, edges + count - 1, floor_log2(count) * 2, true};
   if (threads <= 1 || count <= kParallelGrain) {
-    sort_range(all, order_free_cost);
+    sort_range({edges, edges + count - 1, floor_log2(count) * 2, true}, order_free_cost);
     return;
   }
-  RangeQueue queue(all, order_free_cost);
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) workers.emplace_back([&] { queue.run(); });
-  for (auto& worker : workers) worker.join();
+  NumpyOrderSorter sorter(edges, count, threads, order_free_cost);
+  sorter.wait_until_final(count - 1);
 }
 
 }  // namespace protoseg::supervoxel

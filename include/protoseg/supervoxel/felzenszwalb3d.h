@@ -22,12 +22,11 @@ struct FelzenszwalbOptions {
 
 /// Wall-clock seconds of each phase of one felzenszwalb3d() call.
 struct FelzenszwalbProfile {
-  double edges_s = 0;   ///< building the 13-direction edge list with costs
-  double sort_s = 0;    ///< NumPy-order sort
-  double merge_s = 0;   ///< pass 1 (adaptive threshold merging)
-  double min_size_s = 0;  ///< pass 2 (merging components below min_size)
-  double labels_s = 0;  ///< numbering the components
-  int64_t edge_count = 0;
+  double edges_s = 0;       ///< building the 13-direction edge list with costs
+  double sort_merge_s = 0;  ///< sorting, overlapped with both merge passes
+  double labels_s = 0;      ///< numbering the components
+  int64_t edge_count = 0;   ///< edges in the graph
+  int64_t edges_used = 0;   ///< sorted edges pass 2 needed before no component was too small
 };
 
 /// Segments a [D,H,W] float64 CPU image (ADNet feeds intensities rescaled to [0, 255], no

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "protoseg/supervoxel/weighted_edge.h"
 
@@ -20,5 +23,30 @@ namespace protoseg::supervoxel {
 /// left in any order, which saves work but breaks exact NumPy order among those edges only.
 void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads,
                                std::optional<double> order_free_cost = std::nullopt);
+
+/// The same sort running on `threads` background threads, sorting the leftmost ranges first
+/// and publishing how long the final (sorted) prefix is, so a consumer can walk the sorted
+/// edges while the rest is still being sorted, and stop the sort once it needs no more.
+class NumpyOrderSorter {
+ public:
+  NumpyOrderSorter(WeightedEdge* edges, int64_t count, int threads,
+                   std::optional<double> order_free_cost = std::nullopt);
+  /// Cancels any remaining work and joins the threads.
+  ~NumpyOrderSorter();
+  NumpyOrderSorter(const NumpyOrderSorter&) = delete;
+  NumpyOrderSorter& operator=(const NumpyOrderSorter&) = delete;
+
+  /// Blocks until edges [0, position] are in their final place; returns the length of the
+  /// final prefix (> position, or `count` once everything is sorted).
+  int64_t wait_until_final(int64_t position);
+  /// Stops sorting: ranges not yet started stay unsorted.
+  void cancel();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  int64_t count_;
+  std::vector<std::thread> workers_;
+};
 
 }  // namespace protoseg::supervoxel
