@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     const int used = core::configure_threads(threads);
     std::printf("threads %d\n", used);
     std::printf("%-18s %9s %6s %8s %8s %11s %9s %8s %8s %9s\n", "volume", "edges", "used",
-                "read_s", "edges_s", "sort+merge", "labels_s", "mask_s", "total_s", "peak_MiB");
+                "read_s", "edges_s", "sort+merge", "(waited)", "mask_s", "total_s", "peak_MiB");
     for (const auto& file : images) {
       double best_total = 1e30;
       supervoxel::FelzenszwalbProfile best{};
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
       std::printf("%-18s %9lld %5.0f%% %8.3f %8.3f %11.3f %9.3f %8.3f %8.3f %9.0f\n",
                   file.filename().c_str(), static_cast<long long>(best.edge_count),
                   100.0 * best.edges_used / std::max<int64_t>(best.edge_count, 1), best_read,
-                  best.edges_s, best.sort_merge_s, best.labels_s, best_mask, best_total,
+                  best.edges_s, best.sort_merge_s, best.merge_waited_s, best_mask, best_total,
                   peak_rss_mib());
     }
     return 0;

@@ -78,8 +78,13 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   const auto offsets = direction_offsets(height, width);
   const int64_t count = edges.size();
   int64_t final_prefix = 0;
+  double waited_s = 0.0;
   auto edge = [&](int64_t i) -> const WeightedEdge& {
-    if (i >= final_prefix) final_prefix = sorter.wait_until_final(i);
+    if (i >= final_prefix) {
+      const auto start = Clock::now();
+      final_prefix = sorter.wait_until_final(i);
+      waited_s += std::chrono::duration<double>(Clock::now() - start).count();
+    }
     return edges[i];
   };
   auto other_end = [&](const WeightedEdge& e) {
@@ -137,7 +142,10 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
     }
   }
   sorter.cancel();
-  if (profile != nullptr) profile->edges_used = i;
+  if (profile != nullptr) {
+    profile->edges_used = i;
+    profile->merge_waited_s = waited_s;
+  }
   lap(&FelzenszwalbProfile::sort_merge_s);
 
   // Number components by their first voxel in C order.

@@ -1,5 +1,9 @@
 #include "protoseg/supervoxel/numpy_order_sort.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <map>
@@ -15,6 +19,8 @@ namespace {
 
 // Partitions at or below this length (pr - pl) are finished by insertion sort.
 constexpr int64_t kSmallPartition = 15;
+// Scheduling niceness of the background sort threads.
+constexpr int kBackgroundNice = 10;
 // Ranges larger than this are split into two tasks instead of being sorted by one thread.
 constexpr int64_t kParallelGrain = int64_t{1} << 18;
 
@@ -306,6 +312,8 @@ struct NumpyOrderSorter::State {
   }
 
   void work() {
+    // A consumer walking the sorted prefix is on the critical path; let it preempt the sort.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kBackgroundNice);
     for (;;) {
       Range range;
       {
