@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
     std::ofstream timings(timings_file, new_timings ? std::ios::trunc : std::ios::app);
     if (new_timings) timings << "id,seconds,supervoxels,voxels\n";
 
+    supervoxel::EdgeList workspace;  // graph memory reused from volume to volume
     core::ProgressBar progress("supervoxels", static_cast<int64_t>(dataset.size()), std::cerr);
     int computed = 0, skipped = 0;
     for (size_t i = 0; i < dataset.size(); ++i) {
@@ -76,7 +77,7 @@ int main(int argc, char** argv) {
       }
       const auto start = std::chrono::steady_clock::now();
       const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
-      const at::Tensor labels = supervoxel::make_supervoxels(image, options);
+      const at::Tensor labels = supervoxel::make_supervoxels(image, options, &workspace);
       io::write_volume({labels, image.geometry}, target);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -66,14 +67,20 @@ using DoubleImage = itk::Image<double, kDim>;
 // Reads the file as float64 [D,H,W] together with its geometry.
 Volume read_as_double(const std::filesystem::path& file) {
   itk::ImageIOBase::Pointer io = open_image_io(file);
-  check_nifti_integrity(file);
+  // The integrity check decompresses the file a second time; run it beside ITK's read.
+  auto integrity = std::async(std::launch::async, [&] { check_nifti_integrity(file); });
   auto reader = itk::ImageFileReader<DoubleImage>::New();
   reader->SetFileName(file.string());
   reader->SetImageIO(io);
+  std::string itk_error;
   try {
     reader->Update();
   } catch (const itk::ExceptionObject& e) {
-    fail(file, "cannot read voxel data (truncated or corrupt file?): " + itk_reason(e));
+    itk_error = itk_reason(e);
+  }
+  integrity.get();  // its message is the more precise one, so it goes first
+  if (!itk_error.empty()) {
+    fail(file, "cannot read voxel data (truncated or corrupt file?): " + itk_error);
   }
   DoubleImage::Pointer image = reader->GetOutput();
   const auto region = image->GetLargestPossibleRegion();

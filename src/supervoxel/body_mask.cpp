@@ -78,12 +78,12 @@ void fill_holes(uint8_t* mask, int64_t h, int64_t w) {
 
 }  // namespace
 
-at::Tensor body_mask(const at::Tensor& image, double threshold) {
+at::Tensor body_mask(const at::Tensor& image, double threshold, bool parallel) {
   TORCH_CHECK(image.dim() == 3, "body_mask: expected a [D,H,W] image, got ", image.sizes());
   const at::Tensor above = (image.to(torch::kCPU) > threshold).to(torch::kUInt8).contiguous();
   at::Tensor mask = torch::zeros_like(above);
   const int64_t depth = above.size(0), h = above.size(1), w = above.size(2);
-  at::parallel_for(0, depth, 1, [&](int64_t begin, int64_t end) {
+  auto mask_slices = [&](int64_t begin, int64_t end) {
     std::vector<int32_t> label;
     for (int64_t z = begin; z < end; ++z) {
       const uint8_t* in = above.data_ptr<uint8_t>() + z * h * w;
@@ -93,7 +93,12 @@ at::Tensor body_mask(const at::Tensor& image, double threshold) {
       for (int64_t p = 0; p < h * w; ++p) out[p] = label[p] == best;
       fill_holes(out, h, w);
     }
-  });
+  };
+  if (parallel) {
+    at::parallel_for(0, depth, 1, mask_slices);
+  } else {
+    mask_slices(0, depth);
+  }
   return mask.to(torch::kBool);
 }
 

@@ -45,7 +45,7 @@ constexpr int kPrefetchDistance = 16;
 }  // namespace
 
 at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& options,
-                          FelzenszwalbProfile* profile) {
+                          FelzenszwalbProfile* profile, EdgeList* workspace) {
   using Clock = std::chrono::steady_clock;
   auto tick = Clock::now();
   auto lap = [&](double FelzenszwalbProfile::*field) {
@@ -64,8 +64,10 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   const int64_t voxels = input.numel();
   const int threads = options.threads > 0 ? options.threads : at::get_num_threads();
 
-  EdgeList edges = build_grid_edges(input.data_ptr<double>(), depth, height, width,
-                                                     options.z_over_xy_spacing, threads);
+  EdgeList local_edges;
+  EdgeList& edges = workspace != nullptr ? *workspace : local_edges;
+  build_grid_edges(input.data_ptr<double>(), depth, height, width, options.z_over_xy_spacing,
+                   threads, edges);
   if (profile != nullptr) profile->edge_count = edges.size();
   lap(&FelzenszwalbProfile::edges_s);
 

@@ -59,8 +59,8 @@ std::array<int64_t, 13> direction_offsets(int64_t height, int64_t width) {
   return offsets;
 }
 
-EdgeList build_grid_edges(const double* image, int64_t depth, int64_t height,
-                                           int64_t width, double z_over_xy_spacing, int threads) {
+void build_grid_edges(const double* image, int64_t depth, int64_t height, int64_t width,
+                      double z_over_xy_spacing, int threads, EdgeList& edges) {
   if (depth * height * width >= kMaxGraphVoxels) {
     throw std::invalid_argument("build_grid_edges: volume has 2^28 voxels or more");
   }
@@ -70,7 +70,7 @@ EdgeList build_grid_edges(const double* image, int64_t depth, int64_t height,
   for (size_t i = 0; i < directions.size(); ++i) {
     block_start[i + 1] = block_start[i] + block_of(directions[i], depth, height, width).count();
   }
-  EdgeList edges(block_start[13]);
+  edges.resize(block_start[13]);
 
   // Work items: (direction, z) rows; each knows where its edges go, so threads write disjointly.
   auto fill = [&](int64_t item_begin, int64_t item_end) {
@@ -101,7 +101,6 @@ EdgeList build_grid_edges(const double* image, int64_t depth, int64_t height,
     pool.emplace_back(fill, items * t / workers, items * (t + 1) / workers);
   }
   for (auto& thread : pool) thread.join();
-  return edges;
 }
 
 }  // namespace protoseg::supervoxel

@@ -1,5 +1,7 @@
 #include "protoseg/supervoxel/supervoxels.h"
 
+#include <future>
+
 #include <torch/torch.h>
 
 #include "protoseg/supervoxel/body_mask.h"
@@ -16,7 +18,8 @@ at::Tensor rescale_to_255(const at::Tensor& image) {
   return (x - low).mul(255.0).div(range);
 }
 
-at::Tensor make_supervoxels(const io::Volume& image, const SupervoxelOptions& options) {
+at::Tensor make_supervoxels(const io::Volume& image, const SupervoxelOptions& options,
+                            EdgeList* workspace) {
   TORCH_CHECK(options.n_sv >= 1, "make_supervoxels: n_sv must be >= 1, got ", options.n_sv);
   const at::Tensor scaled = rescale_to_255(image.data);
   FelzenszwalbOptions felzenszwalb;
@@ -25,11 +28,16 @@ at::Tensor make_supervoxels(const io::Volume& image, const SupervoxelOptions& op
   // ITK spacing is (x, y, z); ADNet weights z edges by (z spacing / x spacing)^2.
   felzenszwalb.z_over_xy_spacing = image.geometry.spacing[2] / image.geometry.spacing[0];
   felzenszwalb.threads = options.threads;
-  at::Tensor labels = felzenszwalb3d(scaled, felzenszwalb);
+  // The body mask needs only the image: compute it on the side while the graph is segmented
+  // (it fills the moments when the sort runs on fewer threads than there are cores).
+  auto mask = std::async(std::launch::async, [&] {
+    return body_mask(scaled, options.body_threshold, /*parallel=*/false);
+  });
+  at::Tensor labels = felzenszwalb3d(scaled, felzenszwalb, nullptr, workspace);
 
   const int32_t renumbered = labels.max().item<int32_t>() + 1;
   labels.masked_fill_(labels == 0, renumbered);
-  labels.masked_fill_(body_mask(scaled, options.body_threshold).logical_not(), 0);
+  labels.masked_fill_(mask.get().logical_not(), 0);
   return labels;
 }
 

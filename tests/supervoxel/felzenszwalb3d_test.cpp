@@ -16,7 +16,8 @@ TEST(GridEdgesTest, ThirteenDirectionsWithAnisotropicWeights) {
   EXPECT_NEAR(direction_weight({1, -1, 1}, s), (2 + s * s) / 3, 1e-12);
   // Edge count of a D x H x W grid: 13 directions minus the borders they cross.
   const auto image = torch::zeros({3, 4, 5}, torch::kFloat64);
-  const auto edges = build_grid_edges(image.data_ptr<double>(), 3, 4, 5, 1.0, 2);
+  EdgeList edges;
+  build_grid_edges(image.data_ptr<double>(), 3, 4, 5, 1.0, 2, edges);
   const int64_t in_plane = 3 * (3 * 5 + 3 * 4 + 4 * 4 + 3 * 4);
   const int64_t through =
       2 * (3 * 5 + 3 * 4 + 4 * 4 + 3 * 5 + 3 * 4 + 4 * 4 + 3 * 4 + 3 * 4 + 4 * 5);
@@ -70,6 +71,12 @@ TEST(Felzenszwalb3dTest, DeterministicAcrossRunsAndThreadCounts) {
   const auto again = felzenszwalb3d(image, options);
   options.threads = 2;
   const auto threaded = felzenszwalb3d(image, options);
+  // A reused workspace, first larger then smaller than needed, changes nothing either.
+  EdgeList workspace(50'000'000 / 12);
+  const auto reused = felzenszwalb3d(image, options, nullptr, &workspace);
+  const auto reused_again = felzenszwalb3d(image, options, nullptr, &workspace);
+  EXPECT_TRUE(torch::equal(first, reused));
+  EXPECT_TRUE(torch::equal(first, reused_again));
   EXPECT_TRUE(torch::equal(first, again));
   EXPECT_TRUE(torch::equal(first, threaded));
 }

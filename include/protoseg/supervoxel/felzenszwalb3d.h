@@ -4,6 +4,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "protoseg/supervoxel/weighted_edge.h"
+
 namespace protoseg::supervoxel {
 
 /// Options of the 3D Felzenszwalb-Huttenlocher graph segmentation (Felzenszwalb &
@@ -37,8 +39,9 @@ struct FelzenszwalbProfile {
 /// components below min_size are merged along the remaining edges in order.
 /// Returns int32 [D,H,W] labels 0..n-1 numbered by first voxel in C order (z, y, x), which is
 /// ADNet's numbering.
-/// `profile`, when given, receives the time of each phase.
+/// `profile`, when given, receives the time of each phase. `workspace`, when given, holds the
+/// edge list between calls (reuse it across volumes to avoid faulting fresh memory each time).
 at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& options,
-                          FelzenszwalbProfile* profile = nullptr);
+                          FelzenszwalbProfile* profile = nullptr, EdgeList* workspace = nullptr);
 
 }  // namespace protoseg::supervoxel

@@ -24,11 +24,11 @@ const std::array<GridDirection, 13>& grid_directions();
 /// (2+s^2)/3 (computed exactly as the reference does, to keep costs bit-identical).
 double direction_weight(const GridDirection& direction, double s);
 
-/// All edges of a [depth, height, width] float64 image (flat C-ordered `image`), in ADNet's
-/// order, with cost sqrt(w * (I_a - I_b)^2). Uses `threads` threads; the result does not depend
+/// Fills `edges` (resized as needed) with all edges of a [depth, height, width] float64 image
+/// (flat C-ordered `image`), in ADNet's order, with cost sqrt(w * (I_a - I_b)^2). Uses `threads` threads; the result does not depend
 /// on them. Requires fewer than 2^28 voxels.
-EdgeList build_grid_edges(const double* image, int64_t depth, int64_t height,
-                                           int64_t width, double z_over_xy_spacing, int threads);
+void build_grid_edges(const double* image, int64_t depth, int64_t height, int64_t width,
+                      double z_over_xy_spacing, int threads, EdgeList& edges);
 
 /// Flat index offset of each direction: an edge joins `voxel` and `voxel - offset[direction]`.
 std::array<int64_t, 13> direction_offsets(int64_t height, int64_t width);

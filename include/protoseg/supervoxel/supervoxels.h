@@ -3,6 +3,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "protoseg/io/volume.h"
+#include "protoseg/supervoxel/weighted_edge.h"
 
 namespace protoseg::supervoxel {
 
@@ -20,8 +21,10 @@ struct SupervoxelOptions {
 /// rescale to [0, 255], 3D Felzenszwalb (scale 1, sigma 0, min_size = n_sv, anisotropy from
 /// the volume's z / x spacing), then the per-slice body mask: segment 0 is renumbered to
 /// max + 1 and voxels outside the body become 0. Returns int32 [D,H,W]; labels are
-/// 1..n inside the body, 0 outside.
-at::Tensor make_supervoxels(const io::Volume& image, const SupervoxelOptions& options);
+/// 1..n inside the body, 0 outside. `workspace` (optional) keeps the graph's memory between
+/// volumes.
+at::Tensor make_supervoxels(const io::Volume& image, const SupervoxelOptions& options,
+                            EdgeList* workspace = nullptr);
 
 /// Rescales intensities to [0, 255] as ADNet does: 255 * (x - min) / (max - min), in float64.
 /// A constant image maps to all zeros.

@@ -25,10 +25,15 @@ static_assert(sizeof(WeightedEdge) == 12, "WeightedEdge must stay packed");
 constexpr int64_t kMaxGraphVoxels = int64_t{1} << 28;
 
 /// An uninitialised edge array on huge pages where the kernel offers them (fewer page faults
-/// for the few hundred MB a volume needs).
+/// for the few hundred MB a volume needs). resize() keeps the memory when it is large enough,
+/// so one list can serve volume after volume without faulting fresh pages each time.
 class EdgeList {
  public:
-  explicit EdgeList(int64_t size);
+  explicit EdgeList(int64_t size = 0) { resize(size); }
+  /// Makes room for `size` edges; contents are not preserved.
+  void resize(int64_t size);
+  /// Frees the memory.
+  void release();
   WeightedEdge* data() { return data_.get(); }
   const WeightedEdge* data() const { return data_.get(); }
   int64_t size() const { return size_; }
@@ -40,7 +45,8 @@ class EdgeList {
     void operator()(WeightedEdge* p) const { std::free(p); }
   };
   std::unique_ptr<WeightedEdge, Free> data_;
-  int64_t size_;
+  int64_t size_ = 0;
+  int64_t capacity_ = 0;
 };
 
 }  // namespace protoseg::supervoxel
