@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <torch/torch.h>
+#include <CLI/CLI.hpp>
 
 #include "protoseg/core/cli_main.h"
 #include "protoseg/core/threads.h"
@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
   return core::run_cli("bench-supervoxels", [&] {
     const int used = core::configure_threads(threads);
     std::printf("threads %d\n", used);
-    std::printf("%-18s %9s %6s %8s %8s %11s %9s %8s %8s %9s\n", "volume", "edges", "used",
-                "read_s", "edges_s", "sort+merge", "(waited)", "finish_s", "total_s", "peak_MiB");
+    std::printf("%-18s %9s %6s %8s %8s %11s %9s %8s %8s %9s\n", "volume", "edges", "used", "read_s",
+                "edges_s", "sort+merge", "(waited)", "finish_s", "total_s", "peak_MiB");
     // Reused across volumes, as make-supervoxels does.
     supervoxel::EdgeList workspace;
     for (const auto& file : images) {

@@ -7,13 +7,6 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build}"
 
-bash "$repo/scripts/install_deps.sh"
-generator=()
-if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
-if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
-  cmake -S "$repo" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-}
-fi
-cmake --build "$build_dir" --parallel "$(nproc)" --target make-supervoxels
-
+bash "$repo/scripts/build.sh" make-supervoxels
 "$build_dir/apps/make-supervoxels" --dataset "$repo/configs/data/abd_mri.yaml" --n-sv 5000 "$@"
 echo "demo: supervoxels and per-volume timings are in $repo/derived/abd_mri/supervoxels_5000/"

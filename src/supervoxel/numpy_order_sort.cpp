@@ -40,6 +40,7 @@ struct Range {
   WeightedEdge* pr;
   int depth;
   bool check_depth;
+  bool equal_keys = false;  ///< known to hold a single key value
 };
 
 void heapsort(WeightedEdge* first, int64_t n) {
@@ -111,26 +112,33 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
   WeightedEdge* last_left = pl;
   WeightedEdge* last_right = pr - 1;
   for (;;) {
-    if (lefts.empty() && right >= left) {
-      const int block = static_cast<int>(std::min<int64_t>(kBlock, right - left + 1));
+    // Carve the next block(s) from the unscanned region. Blocks shrink geometrically near the
+    // crossing, so few queued stoppers are left for the branchy scalar finish.
+    const int64_t unscanned = right - left + 1;
+    auto block_size = [](int64_t available) {
+      return std::min<int64_t>(kBlock, (available + 1) / 2);
+    };
+    int64_t left_block = 0, right_block = 0;
+    if (lefts.empty()) left_block = block_size(unscanned);
+    if (rights.empty()) right_block = block_size(unscanned - left_block);
+    if (left_block > 0) {
       lefts.begin = lefts.end = 0;
       lefts.base = left;
-      for (int i = 0; i < block; ++i) {
+      for (int i = 0; i < left_block; ++i) {
         lefts.offset[lefts.end] = static_cast<uint8_t>(i);
         lefts.end += !(left[i].cost < pivot);
       }
-      left += block;
+      left += left_block;
     }
-    if (rights.empty() && right >= left) {
-      const int block = static_cast<int>(std::min<int64_t>(kBlock, right - left + 1));
+    if (right_block > 0) {
       rights.begin = rights.end = 0;
       rights.base = right;
       rights.step = -1;
-      for (int i = 0; i < block; ++i) {
+      for (int i = 0; i < right_block; ++i) {
         rights.offset[rights.end] = static_cast<uint8_t>(i);
         rights.end += !(pivot < (right - i)->cost);
       }
-      right -= block;
+      right -= right_block;
     }
     if (lefts.empty() || rights.empty()) break;
     const int pairs = std::min(lefts.end - lefts.begin, rights.end - rights.begin);
@@ -200,41 +208,32 @@ bool all_equal(const WeightedEdge* pl, const WeightedEdge* pr) {
   return true;
 }
 
-// NumPy's loop on a range whose keys are all equal, without comparisons: median-of-3 swaps
-// nothing, every element stops both scans, so the partition swaps (pl+1, pr-2), (pl+2, pr-3),
-// ... up to the crossing, and insertion sort moves nothing. Same permutation, far less work.
-void sort_equal_range(Range start) {
-  std::vector<Range> stack{start};
-  while (!stack.empty()) {
-    const Range range = stack.back();
-    stack.pop_back();
-    WeightedEdge* pl = range.pl;
-    WeightedEdge* pr = range.pr;
-    int depth = range.depth;
-    if (range.check_depth && depth < 0) {
-      heapsort(pl, pr - pl + 1);
-      continue;
-    }
-    while (pr - pl > kSmallPartition) {
-      std::swap(*(pl + ((pr - pl) >> 1)), *(pr - 1));
-      WeightedEdge* a = pl + 1;
-      WeightedEdge* b = pr - 2;
-      while (a < b) std::swap(*a++, *b--);
-      WeightedEdge* pi = a;
-      std::swap(*pi, *(pr - 1));
-      --depth;
-      if (pi - pl < pr - pi) {
-        stack.push_back({pi + 1, pr, depth, true});
-        pr = pi - 1;
-      } else {
-        stack.push_back({pl, pi - 1, depth, true});
-        pl = pi + 1;
-      }
-    }
+// NumPy's partition of a range whose keys are all equal, without comparisons: median-of-3
+// swaps nothing and every element stops both scans, so it swaps (pl+1, pr-2), (pl+2, pr-3), ...
+// up to the crossing. Same permutation as partition(), far less work.
+Range partition_equal(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
+  std::swap(*(pl + ((pr - pl) >> 1)), *(pr - 1));
+  WeightedEdge* a = pl + 1;
+  WeightedEdge* b = pr - 2;
+  while (a < b) std::swap(*a++, *b--);
+  WeightedEdge* pi = a;
+  std::swap(*pi, *(pr - 1));
+  Range larger{nullptr, nullptr, depth, true, true};
+  if (pi - pl < pr - pi) {
+    larger.pl = pi + 1;
+    larger.pr = pr;
+    pr = pi - 1;
+  } else {
+    larger.pl = pl;
+    larger.pr = pi - 1;
+    pl = pi + 1;
   }
+  return larger;
 }
 
 // Sorts one range completely, as NumPy's loop does from the moment it takes it off its stack.
+// Ranges found to hold a single key take the comparison-free path (insertion sort moves
+// nothing there); ranges holding only `order_free` are left as they are.
 void sort_range(Range start, const std::optional<double>& order_free) {
   std::vector<Range> stack{start};
   while (!stack.empty()) {
@@ -247,19 +246,15 @@ void sort_range(Range start, const std::optional<double>& order_free) {
       heapsort(pl, pr - pl + 1);
       continue;
     }
-    bool check_depth = range.check_depth;
+    bool equal = range.equal_keys;
     while (pr - pl > kSmallPartition) {
-      if (all_equal(pl, pr)) {
-        if (!(order_free && pl->cost == *order_free)) {
-          sort_equal_range({pl, pr, depth, check_depth});
-        }
-        pl = pr;
-        break;
+      if (!equal && all_equal(pl, pr)) {
+        equal = true;
+        if (order_free && pl->cost == *order_free) break;
       }
-      stack.push_back(partition(pl, pr, --depth));
-      check_depth = false;
+      stack.push_back(equal ? partition_equal(pl, pr, --depth) : partition(pl, pr, --depth));
     }
-    insertion_sort(pl, pr);
+    if (!equal) insertion_sort(pl, pr);
   }
 }
 

@@ -16,8 +16,8 @@ void EdgeList::resize(int64_t size) {
   if (size <= capacity_) return;
   data_.reset();
   constexpr size_t kHugePage = size_t{2} << 20;
-  const size_t bytes = (static_cast<size_t>(size) * sizeof(WeightedEdge) + kHugePage - 1) /
-                       kHugePage * kHugePage;
+  const size_t bytes =
+      (static_cast<size_t>(size) * sizeof(WeightedEdge) + kHugePage - 1) / kHugePage * kHugePage;
   void* memory = std::aligned_alloc(kHugePage, bytes == 0 ? kHugePage : bytes);
   if (memory == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE

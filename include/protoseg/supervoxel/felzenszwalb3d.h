@@ -24,12 +24,12 @@ struct FelzenszwalbOptions {
 
 /// Wall-clock seconds of each phase of one felzenszwalb3d() call.
 struct FelzenszwalbProfile {
-  double edges_s = 0;       ///< building the 13-direction edge list with costs
-  double sort_merge_s = 0;  ///< sorting, overlapped with both merge passes
+  double edges_s = 0;         ///< building the 13-direction edge list with costs
+  double sort_merge_s = 0;    ///< sorting, overlapped with both merge passes
   double merge_waited_s = 0;  ///< part of sort_merge_s the merge passes waited for the sort
-  double labels_s = 0;      ///< numbering the components
-  int64_t edge_count = 0;   ///< edges in the graph
-  int64_t edges_used = 0;   ///< sorted edges pass 2 needed before no component was too small
+  double labels_s = 0;        ///< numbering the components
+  int64_t edge_count = 0;     ///< edges in the graph
+  int64_t edges_used = 0;     ///< sorted edges pass 2 needed before no component was too small
 };
 
 /// Segments a [D,H,W] float64 CPU image (ADNet feeds intensities rescaled to [0, 255], no

@@ -25,8 +25,8 @@ const std::array<GridDirection, 13>& grid_directions();
 double direction_weight(const GridDirection& direction, double s);
 
 /// Fills `edges` (resized as needed) with all edges of a [depth, height, width] float64 image
-/// (flat C-ordered `image`), in ADNet's order, with cost sqrt(w * (I_a - I_b)^2). Uses `threads` threads; the result does not depend
-/// on them. Requires fewer than 2^28 voxels.
+/// (flat C-ordered `image`), in ADNet's order, with cost sqrt(w * (I_a - I_b)^2). Uses `threads`
+/// threads; the result does not depend on them. Requires fewer than 2^28 voxels.
 void build_grid_edges(const double* image, int64_t depth, int64_t height, int64_t width,
                       double z_over_xy_spacing, int threads, EdgeList& edges);
 
