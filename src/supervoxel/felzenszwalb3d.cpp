@@ -75,22 +75,25 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   // rest (leftmost first); pass 2 usually finishes well before the end, and the sort stops there.
   // With k > 0 every zero-cost edge merges in pass 1 whatever its position, so their order
   // among themselves is free.
-  NumpyOrderSorter sorter(edges.data(), edges.size(), threads,
+  NumpyOrderSorter sorter(edges.costs(), edges.ids(), edges.size(), threads,
                           options.scale > 0 ? std::optional<double>(0.0) : std::nullopt);
   const auto offsets = direction_offsets(height, width);
   const int64_t count = edges.size();
   int64_t final_prefix = 0;
+  const double* costs = edges.costs();
+  const uint32_t* ids = edges.ids();
   double waited_s = 0.0;
-  auto edge = [&](int64_t i) -> const WeightedEdge& {
+  auto wait_for = [&](int64_t i) {
     if (i >= final_prefix) {
       const auto start = Clock::now();
       final_prefix = sorter.wait_until_final(i);
       waited_s += std::chrono::duration<double>(Clock::now() - start).count();
     }
-    return edges[i];
   };
-  auto other_end = [&](const WeightedEdge& e) {
-    return static_cast<int32_t>(static_cast<int64_t>(e.voxel()) - offsets[e.direction()]);
+  auto first_end = [&](int64_t i) { return static_cast<int32_t>(edge_voxel(ids[i])); };
+  auto other_end = [&](int64_t i) {
+    return static_cast<int32_t>(static_cast<int64_t>(edge_voxel(ids[i])) -
+                                offsets[edge_direction(ids[i])]);
   };
 
   DisjointSets sets(voxels);
@@ -99,19 +102,20 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   std::vector<double> internal(static_cast<size_t>(voxels), 0.0);
   double max_internal = 0.0;
   for (int64_t i = 0; i < count; ++i) {
-    const WeightedEdge& e = edge(i);
+    wait_for(i);
+    const double cost = costs[i];
     // No component's threshold can exceed max Int + k: every later edge fails.
-    if (e.cost > (max_internal + k) * (1.0 + 1e-6)) break;
-    const int32_t a = sets.find(static_cast<int32_t>(e.voxel()));
-    const int32_t b = sets.find(other_end(e));
+    if (cost > (max_internal + k) * (1.0 + 1e-6)) break;
+    const int32_t a = sets.find(first_end(i));
+    const int32_t b = sets.find(other_end(i));
     if (a == b) continue;
     // ADNet holds these thresholds in C floats; keep the rounding for identical decisions.
     const float threshold_a = static_cast<float>(internal[a] + k / sets.size(a));
     const float threshold_b = static_cast<float>(internal[b] + k / sets.size(b));
-    if (e.cost < static_cast<double>(std::min(threshold_a, threshold_b))) {
+    if (cost < static_cast<double>(std::min(threshold_a, threshold_b))) {
       const int32_t root = sets.join(a, b);
-      internal[root] = e.cost;
-      max_internal = std::max(max_internal, e.cost);
+      internal[root] = cost;
+      max_internal = std::max(max_internal, cost);
     }
   }
   internal = {};
@@ -127,14 +131,13 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   }
   int64_t i = 0;
   for (; i < count && small > 0; ++i) {
-    const WeightedEdge& e = edge(i);
+    wait_for(i);
     if (i + kPrefetchDistance < final_prefix) {
-      const WeightedEdge& ahead = edges[i + kPrefetchDistance];
-      sets.prefetch(ahead.voxel());
-      sets.prefetch(other_end(ahead));
+      sets.prefetch(first_end(i + kPrefetchDistance));
+      sets.prefetch(other_end(i + kPrefetchDistance));
     }
-    const int32_t a = sets.find(static_cast<int32_t>(e.voxel()));
-    const int32_t b = sets.find(other_end(e));
+    const int32_t a = sets.find(first_end(i));
+    const int32_t b = sets.find(other_end(i));
     if (a == b) continue;
     const int64_t size_a = sets.size(a), size_b = sets.size(b);
     if (size_a < options.min_size || size_b < options.min_size) {

@@ -82,14 +82,16 @@ void build_grid_edges(const double* image, int64_t depth, int64_t height, int64_
       if (z < b.z0 || z >= b.z1) continue;
       const double w = direction_weight(d, z_over_xy_spacing);
       const int64_t row = b.x1 - b.x0;
-      WeightedEdge* out = edges.data() + block_start[dir] + (z - b.z0) * (b.y1 - b.y0) * row;
+      const int64_t first_edge = block_start[dir] + (z - b.z0) * (b.y1 - b.y0) * row;
+      double* cost = edges.costs() + first_edge;
+      uint32_t* id = edges.ids() + first_edge;
       for (int64_t y = b.y0; y < b.y1; ++y) {
         const int64_t first = (z * height + y) * width;
         for (int64_t x = b.x0; x < b.x1; ++x) {
           const int64_t a = first + x;
           const double diff = image[a] - image[a - offsets[dir]];
-          *out++ = WeightedEdge::make(std::sqrt(w * (diff * diff)), static_cast<uint32_t>(a),
-                                      static_cast<uint32_t>(dir));
+          *cost++ = std::sqrt(w * (diff * diff));
+          *id++ = edge_id(static_cast<uint32_t>(a), static_cast<uint32_t>(dir));
         }
       }
     }

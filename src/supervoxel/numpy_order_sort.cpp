@@ -6,25 +6,26 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <map>
-#include <memory>
 #include <mutex>
-#include <optional>
-#include <thread>
 #include <utility>
-#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace protoseg::supervoxel {
 namespace {
 
 // Partitions at or below this length (pr - pl) are finished by insertion sort.
 constexpr int64_t kSmallPartition = 15;
+// Stoppers are searched for a block of this many elements at a time.
+constexpr int kBlock = 128;
 // Scheduling niceness of the background sort threads.
 constexpr int kBackgroundNice = 10;
 // Ranges larger than this are split into two tasks instead of being sorted by one thread.
 constexpr int64_t kParallelGrain = int64_t{1} << 18;
-
-inline bool less(const WeightedEdge& a, const WeightedEdge& b) { return a.cost < b.cost; }
 
 int floor_log2(int64_t n) {
   int bits = 0;
@@ -32,57 +33,183 @@ int floor_log2(int64_t n) {
   return bits;
 }
 
+// The parallel arrays being sorted; positions are indices into both.
+struct Arrays {
+  double* cost;
+  uint32_t* id;
+  void swap(int64_t a, int64_t b) const {
+    std::swap(cost[a], cost[b]);
+    std::swap(id[a], id[b]);
+  }
+};
+
 // A pending range [pl, pr] with its remaining depth budget. NumPy checks the budget only when
 // a range is taken from its stack, never for the range it keeps partitioning in place, so
 // `check_depth` is false for such a continuation.
 struct Range {
-  WeightedEdge* pl;
-  WeightedEdge* pr;
+  int64_t pl;
+  int64_t pr;
   int depth;
   bool check_depth;
   bool equal_keys = false;  ///< known to hold a single key value
 };
 
-void heapsort(WeightedEdge* first, int64_t n) {
-  WeightedEdge* a = first - 1;  // 1-based heap indexing
-  WeightedEdge tmp;
+void heapsort(const Arrays& e, int64_t first, int64_t n) {
+  double* c = e.cost + first - 1;  // 1-based heap indexing
+  uint32_t* d = e.id + first - 1;
   int64_t i, j;
   for (int64_t l = n >> 1; l > 0; --l) {
-    tmp = a[l];
+    const double tmp = c[l];
+    const uint32_t tmp_id = d[l];
     for (i = l, j = l << 1; j <= n;) {
-      if (j < n && less(a[j], a[j + 1])) j += 1;
-      if (!less(tmp, a[j])) break;
-      a[i] = a[j];
+      if (j < n && c[j] < c[j + 1]) j += 1;
+      if (!(tmp < c[j])) break;
+      c[i] = c[j];
+      d[i] = d[j];
       i = j;
       j += j;
     }
-    a[i] = tmp;
+    c[i] = tmp;
+    d[i] = tmp_id;
   }
   for (; n > 1;) {
-    tmp = a[n];
-    a[n] = a[1];
+    const double tmp = c[n];
+    const uint32_t tmp_id = d[n];
+    c[n] = c[1];
+    d[n] = d[1];
     n -= 1;
     for (i = 1, j = 2; j <= n;) {
-      if (j < n && less(a[j], a[j + 1])) j++;
-      if (!less(tmp, a[j])) break;
-      a[i] = a[j];
+      if (j < n && c[j] < c[j + 1]) j++;
+      if (!(tmp < c[j])) break;
+      c[i] = c[j];
+      d[i] = d[j];
       i = j;
       j += j;
     }
-    a[i] = tmp;
+    c[i] = tmp;
+    d[i] = tmp_id;
   }
 }
 
-// Offsets buffer of the block partition: stoppers found in one scanned block, consumed in order.
-constexpr int64_t kBlock = 128;
+// --- Stopper search --------------------------------------------------------------------------
+// scan_up: offsets i in [0, n) with !(c[from + i] < pivot), ascending.
+// scan_down: offsets i in [0, n) with !(pivot < c[from - i]), ascending in i.
+// Both write up to n + 3 bytes to `out` and return the count.
+
+int scan_up_scalar(const double* c, int64_t from, int n, double pivot, uint8_t* out) {
+  int count = 0;
+  for (int i = 0; i < n; ++i) {
+    out[count] = static_cast<uint8_t>(i);
+    count += !(c[from + i] < pivot);
+  }
+  return count;
+}
+
+int scan_down_scalar(const double* c, int64_t from, int n, double pivot, uint8_t* out) {
+  int count = 0;
+  for (int i = 0; i < n; ++i) {
+    out[count] = static_cast<uint8_t>(i);
+    count += !(pivot < c[from - i]);
+  }
+  return count;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define PROTOSEG_HAVE_AVX2_SCAN 1
+
+// For a 4-bit mask: the set bit positions, ascending (up) or as offsets 3 - k for descending k
+// (down), packed one per byte.
+struct ScanTables {
+  uint32_t up[16];
+  uint32_t down[16];
+  ScanTables() {
+    for (int mask = 0; mask < 16; ++mask) {
+      uint32_t up_bytes = 0, down_bytes = 0;
+      int n = 0;
+      for (int k = 0; k < 4; ++k) {
+        if (mask & (1 << k)) up_bytes |= static_cast<uint32_t>(k) << (8 * n++);
+      }
+      n = 0;
+      for (int k = 3; k >= 0; --k) {
+        if (mask & (1 << k)) down_bytes |= static_cast<uint32_t>(3 - k) << (8 * n++);
+      }
+      up[mask] = up_bytes;
+      down[mask] = down_bytes;
+    }
+  }
+};
+const ScanTables kScanTables;
+
+__attribute__((target("avx2,popcnt"))) int scan_up_avx2(const double* c, int64_t from, int n,
+                                                        double pivot, uint8_t* out) {
+  const __m256d p = _mm256_set1_pd(pivot);
+  int count = 0;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d v = _mm256_loadu_pd(c + from + i);
+    const int mask = _mm256_movemask_pd(_mm256_cmp_pd(v, p, _CMP_NLT_UQ));
+    const uint32_t offsets = kScanTables.up[mask] + 0x01010101u * static_cast<uint32_t>(i);
+    std::memcpy(out + count, &offsets, 4);
+    count += __builtin_popcount(mask);
+  }
+  for (; i < n; ++i) {
+    out[count] = static_cast<uint8_t>(i);
+    count += !(c[from + i] < pivot);
+  }
+  return count;
+}
+
+__attribute__((target("avx2,popcnt"))) int scan_down_avx2(const double* c, int64_t from, int n,
+                                                          double pivot, uint8_t* out) {
+  const __m256d p = _mm256_set1_pd(pivot);
+  int count = 0;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    // Lanes 0..3 hold offsets i+3 .. i.
+    const __m256d v = _mm256_loadu_pd(c + from - i - 3);
+    const int mask = _mm256_movemask_pd(_mm256_cmp_pd(v, p, _CMP_NGT_UQ));
+    const uint32_t offsets = kScanTables.down[mask] + 0x01010101u * static_cast<uint32_t>(i);
+    std::memcpy(out + count, &offsets, 4);
+    count += __builtin_popcount(mask);
+  }
+  for (; i < n; ++i) {
+    out[count] = static_cast<uint8_t>(i);
+    count += !(pivot < c[from - i]);
+  }
+  return count;
+}
+#endif
+
+using ScanFunction = int (*)(const double*, int64_t, int, double, uint8_t*);
+struct Scanners {
+  ScanFunction up = scan_up_scalar;
+  ScanFunction down = scan_down_scalar;
+  bool simd = false;
+  Scanners() { select(true); }
+  void select(bool allow_simd) {
+    up = scan_up_scalar;
+    down = scan_down_scalar;
+    simd = false;
+#ifdef PROTOSEG_HAVE_AVX2_SCAN
+    if (allow_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
+      up = scan_up_avx2;
+      down = scan_down_avx2;
+      simd = true;
+    }
+#endif
+  }
+};
+Scanners kScanners;
+
+// Stoppers found in one scanned block, consumed in order.
 struct StopperQueue {
-  WeightedEdge* base = nullptr;  ///< first element of the scanned block
-  int step = 1;                  ///< +1 for blocks scanned upwards, -1 downwards
-  uint8_t offset[kBlock];
+  int64_t base = 0;  ///< first position of the block
+  int step = 1;      ///< +1 for blocks scanned upwards, -1 downwards
+  uint8_t offset[kBlock + 4];
   int begin = 0;
   int end = 0;
   bool empty() const { return begin == end; }
-  WeightedEdge* at(int k) const { return base + step * offset[k]; }
+  int64_t at(int k) const { return base + step * offset[k]; }
 };
 
 // One median-of-3 Hoare partition of [pl, pr], keeping the smaller side in [pl, pr] and
@@ -93,58 +220,53 @@ struct StopperQueue {
 // <= pivot, scanning down) while they have not crossed. We find the stoppers block by block
 // without branches (Edelkamp & Weiss, BlockQuicksort, ESA 2016) and swap the same pairs in the
 // same order; blocks never overlap, so every pair found that way is a pair NumPy swaps too.
-// Near the crossing point the scalar loop takes over from the same state, so the resulting
+// Near the crossing the scalar loop takes over from the same state, so the resulting
 // permutation is NumPy's.
-Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
-  WeightedEdge* pm = pl + ((pr - pl) >> 1);
-  if (less(*pm, *pl)) std::swap(*pm, *pl);
-  if (less(*pr, *pm)) std::swap(*pr, *pm);
-  if (less(*pm, *pl)) std::swap(*pm, *pl);
-  const double pivot = pm->cost;
-  std::swap(*pm, *(pr - 1));
+Range partition(const Arrays& e, int64_t& pl, int64_t& pr, int depth) {
+  const double* c = e.cost;
+  const int64_t pm = pl + ((pr - pl) >> 1);
+  if (c[pm] < c[pl]) e.swap(pm, pl);
+  if (c[pr] < c[pm]) e.swap(pr, pm);
+  if (c[pm] < c[pl]) e.swap(pm, pl);
+  const double pivot = c[pm];
+  e.swap(pm, pr - 1);
 
   // Unscanned region [left, right]; pl and pr - 1 are the sentinels of the scalar scans.
-  WeightedEdge* left = pl + 1;
-  WeightedEdge* right = pr - 2;
+  int64_t left = pl + 1;
+  int64_t right = pr - 2;
   StopperQueue lefts, rights;
+  rights.step = -1;
   // The most recent swap: its right end now holds an element >= pivot and its left end one
   // <= pivot, which NumPy's scans would stop at before any stopper queued beyond them.
-  WeightedEdge* last_left = pl;
-  WeightedEdge* last_right = pr - 1;
+  int64_t last_left = pl;
+  int64_t last_right = pr - 1;
   for (;;) {
-    // Carve the next block(s) from the unscanned region. Blocks shrink geometrically near the
-    // crossing, so few queued stoppers are left for the branchy scalar finish.
+    // Carve the next block(s) from the unscanned region, halving near the crossing so few
+    // queued stoppers are left for the scalar finish.
     const int64_t unscanned = right - left + 1;
     auto block_size = [](int64_t available) {
-      return std::min<int64_t>(kBlock, (available + 1) / 2);
+      return static_cast<int>(std::min<int64_t>(kBlock, (available + 1) / 2));
     };
-    int64_t left_block = 0, right_block = 0;
-    if (lefts.empty()) left_block = block_size(unscanned);
-    if (rights.empty()) right_block = block_size(unscanned - left_block);
-    if (left_block > 0) {
-      lefts.begin = lefts.end = 0;
+    if (lefts.empty() && unscanned > 0) {
+      const int block = block_size(unscanned);
+      lefts.begin = 0;
       lefts.base = left;
-      for (int i = 0; i < left_block; ++i) {
-        lefts.offset[lefts.end] = static_cast<uint8_t>(i);
-        lefts.end += !(left[i].cost < pivot);
-      }
-      left += left_block;
+      lefts.end = kScanners.up(c, left, block, pivot, lefts.offset);
+      left += block;
     }
-    if (right_block > 0) {
-      rights.begin = rights.end = 0;
+    if (rights.empty() && right >= left) {
+      const int block = block_size(right - left + 1);
+      rights.begin = 0;
       rights.base = right;
-      rights.step = -1;
-      for (int i = 0; i < right_block; ++i) {
-        rights.offset[rights.end] = static_cast<uint8_t>(i);
-        rights.end += !(pivot < (right - i)->cost);
-      }
-      right -= right_block;
+      rights.end = kScanners.down(c, right, block, pivot, rights.offset);
+      right -= block;
     }
-    if (lefts.empty() || rights.empty()) break;
+    if (lefts.empty() || rights.empty()) {
+      if (right >= left) continue;  // an empty block; scan on
+      break;
+    }
     const int pairs = std::min(lefts.end - lefts.begin, rights.end - rights.begin);
-    for (int k = 0; k < pairs; ++k) {
-      std::swap(*lefts.at(lefts.begin + k), *rights.at(rights.begin + k));
-    }
+    for (int k = 0; k < pairs; ++k) e.swap(lefts.at(lefts.begin + k), rights.at(rights.begin + k));
     last_left = lefts.at(lefts.begin + pairs - 1);
     last_right = rights.at(rights.begin + pairs - 1);
     lefts.begin += pairs;
@@ -153,30 +275,30 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
   // Scalar finish: NumPy's loop, resuming with the stoppers already found. A stopper taken
   // from a queue or found past a frontier is only NumPy's next one if no swap since has put a
   // stopping element closer, which only the most recent swap can have done.
-  WeightedEdge* pi;
+  int64_t pi;
   for (;;) {
     if (!lefts.empty()) {
       pi = lefts.at(lefts.begin++);
     } else {
-      while (left->cost < pivot) ++left;
+      while (c[left] < pivot) ++left;
       pi = left++;
     }
     pi = std::min(pi, last_right);
-    WeightedEdge* pj;
+    int64_t pj;
     if (!rights.empty()) {
       pj = rights.at(rights.begin++);
     } else {
-      while (pivot < right->cost) --right;
+      while (pivot < c[right]) --right;
       pj = right--;
     }
     pj = std::max(pj, last_left);
     if (pi >= pj) break;
-    std::swap(*pi, *pj);
+    e.swap(pi, pj);
     last_left = pi;
     last_right = pj;
   }
-  std::swap(*pi, *(pr - 1));
-  Range larger{nullptr, nullptr, depth, true};
+  e.swap(pi, pr - 1);
+  Range larger{0, 0, depth, true};
   if (pi - pl < pr - pi) {
     larger.pl = pi + 1;
     larger.pr = pr;
@@ -187,38 +309,21 @@ Range partition(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
     pl = pi + 1;
   }
   return larger;
-}
-
-void insertion_sort(WeightedEdge* pl, WeightedEdge* pr) {
-  if (pr <= pl) return;
-  for (WeightedEdge* pi = pl + 1; pi <= pr; ++pi) {
-    const WeightedEdge value = *pi;
-    WeightedEdge* pj = pi;
-    WeightedEdge* pk = pi - 1;
-    while (pj > pl && less(value, *pk)) *pj-- = *pk--;
-    *pj = value;
-  }
-}
-
-bool all_equal(const WeightedEdge* pl, const WeightedEdge* pr) {
-  const double first = pl->cost;
-  for (const WeightedEdge* p = pl + 1; p <= pr; ++p) {
-    if (p->cost != first) return false;
-  }
-  return true;
 }
 
 // NumPy's partition of a range whose keys are all equal, without comparisons: median-of-3
 // swaps nothing and every element stops both scans, so it swaps (pl+1, pr-2), (pl+2, pr-3), ...
 // up to the crossing. Same permutation as partition(), far less work.
-Range partition_equal(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
-  std::swap(*(pl + ((pr - pl) >> 1)), *(pr - 1));
-  WeightedEdge* a = pl + 1;
-  WeightedEdge* b = pr - 2;
-  while (a < b) std::swap(*a++, *b--);
-  WeightedEdge* pi = a;
-  std::swap(*pi, *(pr - 1));
-  Range larger{nullptr, nullptr, depth, true, true};
+Range partition_equal(const Arrays& e, int64_t& pl, int64_t& pr, int depth) {
+  e.swap(pl + ((pr - pl) >> 1), pr - 1);
+  int64_t a = pl + 1;
+  int64_t b = pr - 2;
+  std::reverse(e.cost + a, e.cost + b + 1);
+  std::reverse(e.id + a, e.id + b + 1);
+  // The pairs (a+k, b-k) swap while a+k < b-k; the scan stops at the first a+k >= b-k.
+  const int64_t pi = a + (b - a + 1) / 2;
+  e.swap(pi, pr - 1);
+  Range larger{0, 0, depth, true, true};
   if (pi - pl < pr - pi) {
     larger.pl = pi + 1;
     larger.pr = pr;
@@ -231,45 +336,70 @@ Range partition_equal(WeightedEdge*& pl, WeightedEdge*& pr, int depth) {
   return larger;
 }
 
+void insertion_sort(const Arrays& e, int64_t pl, int64_t pr) {
+  double* c = e.cost;
+  uint32_t* d = e.id;
+  for (int64_t pi = pl + 1; pi <= pr; ++pi) {
+    const double value = c[pi];
+    const uint32_t value_id = d[pi];
+    int64_t pj = pi;
+    while (pj > pl && value < c[pj - 1]) {
+      c[pj] = c[pj - 1];
+      d[pj] = d[pj - 1];
+      --pj;
+    }
+    c[pj] = value;
+    d[pj] = value_id;
+  }
+}
+
+bool all_equal(const double* c, int64_t pl, int64_t pr) {
+  const double first = c[pl];
+  for (int64_t p = pl + 1; p <= pr; ++p) {
+    if (c[p] != first) return false;
+  }
+  return true;
+}
+
 // Sorts one range completely, as NumPy's loop does from the moment it takes it off its stack.
 // Ranges found to hold a single key take the comparison-free path (insertion sort moves
 // nothing there); ranges holding only `order_free` are left as they are.
-void sort_range(Range start, const std::optional<double>& order_free) {
+void sort_range(const Arrays& e, Range start, const std::optional<double>& order_free) {
   std::vector<Range> stack{start};
   while (!stack.empty()) {
     const Range range = stack.back();
     stack.pop_back();
-    WeightedEdge* pl = range.pl;
-    WeightedEdge* pr = range.pr;
+    int64_t pl = range.pl;
+    int64_t pr = range.pr;
     int depth = range.depth;
     if (range.check_depth && depth < 0) {
-      heapsort(pl, pr - pl + 1);
+      heapsort(e, pl, pr - pl + 1);
       continue;
     }
     bool equal = range.equal_keys;
     while (pr - pl > kSmallPartition) {
-      if (!equal && all_equal(pl, pr)) {
+      if (!equal && all_equal(e.cost, pl, pr)) {
         equal = true;
-        if (order_free && pl->cost == *order_free) break;
+        if (order_free && e.cost[pl] == *order_free) break;
       }
-      stack.push_back(equal ? partition_equal(pl, pr, --depth) : partition(pl, pr, --depth));
+      stack.push_back(equal ? partition_equal(e, pl, pr, --depth) : partition(e, pl, pr, --depth));
     }
-    if (!equal) insertion_sort(pl, pr);
+    if (!equal) insertion_sort(e, pl, pr);
   }
 }
 
 // Splits a large range with one partition step into the pushed (larger) side and the
 // continuation, which NumPy keeps partitioning without a depth check. Returns false when the
 // range must be finished as a whole (small, all keys equal, or due for heapsort).
-bool split_once(const Range& range, Range& larger, Range& kept) {
+bool split_once(const Arrays& e, const Range& range, Range& larger, Range& kept) {
   if (range.pr - range.pl <= kParallelGrain || (range.check_depth && range.depth < 0) ||
-      all_equal(range.pl, range.pr)) {
+      all_equal(e.cost, range.pl, range.pr)) {
     return false;
   }
-  WeightedEdge* pl = range.pl;
-  WeightedEdge* pr = range.pr;
+  int64_t pl = range.pl;
+  int64_t pr = range.pr;
   const int depth = range.depth - 1;
-  larger = partition(pl, pr, depth);
+  larger = partition(e, pl, pr, depth);
   kept = {pl, pr, depth, false};
   return true;
 }
@@ -277,7 +407,7 @@ bool split_once(const Range& range, Range& larger, Range& kept) {
 }  // namespace
 
 struct NumpyOrderSorter::State {
-  WeightedEdge* edges;
+  Arrays edges;
   std::optional<double> order_free;
   std::mutex mutex;
   std::condition_variable work_ready;
@@ -321,8 +451,8 @@ struct NumpyOrderSorter::State {
         ++busy;
       }
       Range larger{}, kept{};
-      const bool split = split_once(range, larger, kept);
-      if (!split) sort_range(range, order_free);
+      const bool split = split_once(edges, range, larger, kept);
+      if (!split) sort_range(edges, range, order_free);
       {
         std::lock_guard<std::mutex> lock(mutex);
         --busy;
@@ -330,10 +460,10 @@ struct NumpyOrderSorter::State {
           push(larger);
           push(kept);
           // The pivot lies between the two sides and is in its final place.
-          const WeightedEdge* pivot = larger.pl > kept.pr ? larger.pl - 1 : kept.pl - 1;
-          finish(pivot - edges, pivot - edges + 1);
+          const int64_t pivot = larger.pl > kept.pr ? larger.pl - 1 : kept.pl - 1;
+          finish(pivot, pivot + 1);
         } else {
-          finish(range.pl - edges, range.pr - edges + 1);
+          finish(range.pl, range.pr + 1);
         }
       }
       work_ready.notify_all();
@@ -342,16 +472,16 @@ struct NumpyOrderSorter::State {
   }
 };
 
-NumpyOrderSorter::NumpyOrderSorter(WeightedEdge* edges, int64_t count, int threads,
+NumpyOrderSorter::NumpyOrderSorter(double* costs, uint32_t* ids, int64_t count, int threads,
                                    std::optional<double> order_free_cost)
     : state_(std::make_unique<State>()), count_(count) {
-  state_->edges = edges;
+  state_->edges = {costs, ids};
   state_->order_free = order_free_cost;
   if (count < 2) {
     state_->final_prefix = count;
     return;
   }
-  state_->push({edges, edges + count - 1, floor_log2(count) * 2, true});
+  state_->push({0, count - 1, floor_log2(count) * 2, true});
   for (int t = 0; t < std::max(threads, 1); ++t) {
     workers_.emplace_back([this] { state_->work(); });
   }
@@ -379,14 +509,20 @@ void NumpyOrderSorter::cancel() {
   state_->work_ready.notify_all();
 }
 
-void sort_like_numpy_quicksort(WeightedEdge* edges, int64_t count, int threads,
+bool use_simd_stopper_search(bool allow) {
+  kScanners.select(allow);
+  return kScanners.simd;
+}
+
+void sort_like_numpy_quicksort(double* costs, uint32_t* ids, int64_t count, int threads,
                                std::optional<double> order_free_cost) {
   if (count < 2) return;
+  const Arrays edges{costs, ids};
   if (threads <= 1 || count <= kParallelGrain) {
-    sort_range({edges, edges + count - 1, floor_log2(count) * 2, true}, order_free_cost);
+    sort_range(edges, {0, count - 1, floor_log2(count) * 2, true}, order_free_cost);
     return;
   }
-  NumpyOrderSorter sorter(edges, count, threads, order_free_cost);
+  NumpyOrderSorter sorter(costs, ids, count, threads, order_free_cost);
   sorter.wait_until_final(count - 1);
 }
 

@@ -1,5 +1,6 @@
 #include "protoseg/supervoxel/numpy_order_sort.h"
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -43,25 +44,33 @@ std::vector<Case> load_cases() {
   return cases;
 }
 
-std::vector<WeightedEdge> as_edges(const std::vector<double>& costs) {
-  std::vector<WeightedEdge> edges;
-  for (size_t i = 0; i < costs.size(); ++i)
-    edges.push_back(WeightedEdge::make(costs[i], static_cast<uint32_t>(i), 0));
-  return edges;
-}
+// Costs with ids 0..n-1, sorted together.
+struct Sortable {
+  std::vector<double> costs;
+  std::vector<uint32_t> ids;
+  explicit Sortable(std::vector<double> values) : costs(std::move(values)), ids(costs.size()) {
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<uint32_t>(i);
+  }
+  void sort(int threads) {
+    sort_like_numpy_quicksort(costs.data(), ids.data(), static_cast<int64_t>(costs.size()),
+                              threads);
+  }
+};
 
 TEST(NumpyOrderSortTest, ReproducesNumpyArgsortOrderWithTies) {
   const auto cases = load_cases();
   ASSERT_EQ(cases.size(), 5u);
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    for (int threads : {1, 2}) {
-      auto edges = as_edges(c.costs);
-      sort_like_numpy_quicksort(edges.data(), static_cast<int64_t>(edges.size()), threads);
-      std::vector<uint32_t> order;
-      for (const auto& e : edges) order.push_back(e.voxel());
-      EXPECT_EQ(order, c.order) << "threads " << threads;
+    for (bool simd : {true, false}) {
+      use_simd_stopper_search(simd);
+      for (int threads : {1, 2}) {
+        Sortable sortable(c.costs);
+        sortable.sort(threads);
+        EXPECT_EQ(sortable.ids, c.order) << "threads " << threads << " simd " << simd;
+      }
     }
+    use_simd_stopper_search(true);
   }
 }
 
@@ -70,14 +79,17 @@ TEST(NumpyOrderSortTest, ThreadCountDoesNotChangeTheOrder) {
   std::uniform_int_distribution<int> value(0, 50);
   std::vector<double> costs(3'000'000);
   for (auto& cost : costs) cost = value(rng);
-  auto one = as_edges(costs);
-  auto two = as_edges(costs);
-  sort_like_numpy_quicksort(one.data(), static_cast<int64_t>(one.size()), 1);
-  sort_like_numpy_quicksort(two.data(), static_cast<int64_t>(two.size()), 2);
-  for (size_t i = 0; i < one.size(); ++i) {
-    ASSERT_EQ(one[i].voxel(), two[i].voxel()) << "at " << i;
-    if (i > 0) ASSERT_LE(double{one[i - 1].cost}, double{one[i].cost});
-  }
+  Sortable one(costs);
+  Sortable two(costs);
+  Sortable scalar(costs);
+  one.sort(1);
+  two.sort(2);
+  use_simd_stopper_search(false);
+  scalar.sort(2);
+  use_simd_stopper_search(true);
+  EXPECT_EQ(one.ids, two.ids);
+  EXPECT_EQ(one.ids, scalar.ids);
+  EXPECT_TRUE(std::is_sorted(one.costs.begin(), one.costs.end()));
 }
 
 }  // namespace
