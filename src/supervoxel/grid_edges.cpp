@@ -19,6 +19,21 @@ Block block_of(const GridDirection& d, int64_t depth, int64_t height, int64_t wi
           d.dx > 0 ? 1 : 0, d.dx < 0 ? width - 1 : width};
 }
 
+// One row of edges: voxels first..first+n-1 joined with the voxels `offset` before them.
+// Written so the compiler vectorises it (sqrt is correctly rounded in SIMD too, so the costs
+// are bit-identical); cloned for AVX2 where the CPU has it.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void fill_row(const double* __restrict image, int64_t first, int64_t n, int64_t offset, double w,
+              uint32_t direction, double* __restrict cost, uint32_t* __restrict id) {
+  for (int64_t x = 0; x < n; ++x) {
+    const double diff = image[first + x] - image[first + x - offset];
+    cost[x] = std::sqrt(w * (diff * diff));
+    id[x] = static_cast<uint32_t>(first + x) << 4 | direction;
+  }
+}
+
 }  // namespace
 
 const std::array<GridDirection, 13>& grid_directions() {
@@ -86,13 +101,10 @@ void build_grid_edges(const double* image, int64_t depth, int64_t height, int64_
       double* cost = edges.costs() + first_edge;
       uint32_t* id = edges.ids() + first_edge;
       for (int64_t y = b.y0; y < b.y1; ++y) {
-        const int64_t first = (z * height + y) * width;
-        for (int64_t x = b.x0; x < b.x1; ++x) {
-          const int64_t a = first + x;
-          const double diff = image[a] - image[a - offsets[dir]];
-          *cost++ = std::sqrt(w * (diff * diff));
-          *id++ = edge_id(static_cast<uint32_t>(a), static_cast<uint32_t>(dir));
-        }
+        fill_row(image, (z * height + y) * width + b.x0, row, offsets[dir], w,
+                 static_cast<uint32_t>(dir), cost, id);
+        cost += row;
+        id += row;
       }
     }
   };
