@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,85 @@ TEST(NumpyOrderSortTest, ReproducesNumpyArgsortOrderWithTies) {
     }
     use_simd_stopper_search(true);
   }
+}
+
+// NumPy's introsort argsort written plainly (index array, scalar Hoare loop), the model the
+// optimised sort must agree with element for element.
+std::vector<uint32_t> plain_numpy_argsort(const std::vector<double>& v) {
+  const int64_t n = static_cast<int64_t>(v.size());
+  std::vector<uint32_t> index(v.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = static_cast<uint32_t>(i);
+  auto less = [&](uint32_t a, uint32_t b) { return v[a] < v[b]; };
+  struct Pending {
+    int64_t pl, pr;
+    int depth;
+  };
+  int depth = 0;
+  for (int64_t m = n; m >>= 1;) ++depth;
+  depth *= 2;
+  std::vector<Pending> stack;
+  int64_t pl = 0, pr = n - 1;
+  for (;;) {
+    if (depth < 0) throw std::runtime_error("heapsort path not modelled");
+    while (pr - pl > 15) {
+      const int64_t pm = pl + ((pr - pl) >> 1);
+      if (less(index[pm], index[pl])) std::swap(index[pm], index[pl]);
+      if (less(index[pr], index[pm])) std::swap(index[pr], index[pm]);
+      if (less(index[pm], index[pl])) std::swap(index[pm], index[pl]);
+      const double pivot = v[index[pm]];
+      int64_t pi = pl, pj = pr - 1;
+      std::swap(index[pm], index[pj]);
+      for (;;) {
+        do ++pi;
+        while (v[index[pi]] < pivot);
+        do --pj;
+        while (pivot < v[index[pj]]);
+        if (pi >= pj) break;
+        std::swap(index[pi], index[pj]);
+      }
+      std::swap(index[pi], index[pr - 1]);
+      if (pi - pl < pr - pi) {
+        stack.push_back({pi + 1, pr, --depth});
+        pr = pi - 1;
+      } else {
+        stack.push_back({pl, pi - 1, --depth});
+        pl = pi + 1;
+      }
+    }
+    for (int64_t pi = pl + 1; pi <= pr; ++pi) {
+      const uint32_t value = index[pi];
+      int64_t pj = pi;
+      while (pj > pl && less(value, index[pj - 1])) {
+        index[pj] = index[pj - 1];
+        --pj;
+      }
+      index[pj] = value;
+    }
+    if (stack.empty()) break;
+    pl = stack.back().pl;
+    pr = stack.back().pr;
+    depth = stack.back().depth;
+    stack.pop_back();
+  }
+  return index;
+}
+
+TEST(NumpyOrderSortTest, AgreesWithPlainNumpyLoopOnRandomArraysWithTies) {
+  std::mt19937 rng(2021);
+  for (bool simd : {true, false}) {
+    use_simd_stopper_search(simd);
+    for (int trial = 0; trial < 3000; ++trial) {
+      const int n = 16 + static_cast<int>(rng() % (trial % 3 == 0 ? 3000 : 600));
+      const int distinct = 1 + static_cast<int>(rng() % (trial % 2 ? 5 : 100000));
+      std::vector<double> costs(static_cast<size_t>(n));
+      for (auto& cost : costs) cost = static_cast<double>(rng() % distinct);
+      Sortable sortable(costs);
+      sortable.sort(1);
+      ASSERT_EQ(sortable.ids, plain_numpy_argsort(costs))
+          << "trial " << trial << " n " << n << " distinct " << distinct << " simd " << simd;
+    }
+  }
+  use_simd_stopper_search(true);
 }
 
 TEST(NumpyOrderSortTest, ThreadCountDoesNotChangeTheOrder) {
