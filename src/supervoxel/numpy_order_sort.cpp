@@ -212,6 +212,24 @@ struct StopperQueue {
   int64_t at(int k) const { return base + step * offset[k]; }
 };
 
+// Moves the pivot from pr - 1 to its final place pi, keeps the smaller side in [pl, pr] and
+// returns the larger side, as NumPy pushes the larger partition on its stack.
+Range place_pivot(const Arrays& e, int64_t pi, int64_t& pl, int64_t& pr, int depth,
+                  bool equal_keys) {
+  e.swap(pi, pr - 1);
+  Range larger{0, 0, depth, true, equal_keys};
+  if (pi - pl < pr - pi) {
+    larger.pl = pi + 1;
+    larger.pr = pr;
+    pr = pi - 1;
+  } else {
+    larger.pl = pl;
+    larger.pr = pi - 1;
+    pl = pi + 1;
+  }
+  return larger;
+}
+
 // One median-of-3 Hoare partition of [pl, pr], keeping the smaller side in [pl, pr] and
 // returning the larger side, exactly as NumPy pushes the larger partition on its stack.
 //
@@ -297,18 +315,7 @@ Range partition(const Arrays& e, int64_t& pl, int64_t& pr, int depth) {
     last_left = pi;
     last_right = pj;
   }
-  e.swap(pi, pr - 1);
-  Range larger{0, 0, depth, true};
-  if (pi - pl < pr - pi) {
-    larger.pl = pi + 1;
-    larger.pr = pr;
-    pr = pi - 1;
-  } else {
-    larger.pl = pl;
-    larger.pr = pi - 1;
-    pl = pi + 1;
-  }
-  return larger;
+  return place_pivot(e, pi, pl, pr, depth, /*equal_keys=*/false);
 }
 
 // NumPy's partition of a range whose keys are all equal, without comparisons: median-of-3
@@ -322,18 +329,7 @@ Range partition_equal(const Arrays& e, int64_t& pl, int64_t& pr, int depth) {
   std::reverse(e.id + a, e.id + b + 1);
   // The pairs (a+k, b-k) swap while a+k < b-k; the scan stops at the first a+k >= b-k.
   const int64_t pi = a + (b - a + 1) / 2;
-  e.swap(pi, pr - 1);
-  Range larger{0, 0, depth, true, true};
-  if (pi - pl < pr - pi) {
-    larger.pl = pi + 1;
-    larger.pr = pr;
-    pr = pi - 1;
-  } else {
-    larger.pl = pl;
-    larger.pr = pi - 1;
-    pl = pi + 1;
-  }
-  return larger;
+  return place_pivot(e, pi, pl, pr, depth, /*equal_keys=*/true);
 }
 
 void insertion_sort(const Arrays& e, int64_t pl, int64_t pr) {
