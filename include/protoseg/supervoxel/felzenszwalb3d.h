@@ -4,7 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "protoseg/supervoxel/weighted_edge.h"
+#include "protoseg/supervoxel/edge_list.h"
 
 namespace protoseg::supervoxel {
 

@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdint>
 
-#include "protoseg/supervoxel/weighted_edge.h"
+#include "protoseg/supervoxel/edge_list.h"
 
 namespace protoseg::supervoxel {
 

@@ -3,7 +3,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "protoseg/io/volume.h"
-#include "protoseg/supervoxel/weighted_edge.h"
+#include "protoseg/supervoxel/edge_list.h"
 
 namespace protoseg::supervoxel {
 

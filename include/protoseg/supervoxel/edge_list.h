@@ -25,8 +25,6 @@ class EdgeList {
   explicit EdgeList(int64_t size = 0) { resize(size); }
   /// Makes room for `size` edges; contents are not preserved.
   void resize(int64_t size);
-  /// Frees the memory.
-  void release();
 
   int64_t size() const { return size_; }
   double* costs() { return costs_.get(); }

@@ -1,4 +1,4 @@
-#include "protoseg/supervoxel/weighted_edge.h"
+#include "protoseg/supervoxel/edge_list.h"
 
 #include <sys/mman.h>
 
@@ -19,12 +19,6 @@ void* allocate_huge(size_t bytes) {
 }
 
 }  // namespace
-
-void EdgeList::release() {
-  costs_.reset();
-  ids_.reset();
-  size_ = capacity_ = 0;
-}
 
 void EdgeList::resize(int64_t size) {
   size_ = size;
