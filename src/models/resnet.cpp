@@ -65,10 +65,10 @@ torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
 }
 
 BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride,
-                               int64_t dilation, bool with_downsample) {
-  conv1 = register_module("conv1", conv(in_channels, planes, 1));
+                               int64_t dilation, bool with_downsample, bool stride_in_1x1) {
+  conv1 = register_module("conv1", conv(in_channels, planes, 1, stride_in_1x1 ? stride : 1));
   bn1 = register_module("bn1", nn::BatchNorm2d(planes));
-  conv2 = register_module("conv2", conv(planes, planes, 3, stride, dilation));
+  conv2 = register_module("conv2", conv(planes, planes, 3, stride_in_1x1 ? 1 : stride, dilation));
   bn2 = register_module("bn2", nn::BatchNorm2d(planes));
   conv3 = register_module("conv3", conv(planes, planes * kExpansion, 1));
   bn3 = register_module("bn3", nn::BatchNorm2d(planes * kExpansion));
@@ -110,8 +110,8 @@ void ResNetImpl::reset() {
       const int64_t block_dilation = b == 0 ? previous_dilation : dilation;
       const bool block_downsample = b == 0 && with_downsample;
       if (layout.bottleneck) {
-        stage->push_back(
-            Bottleneck(in_channels, planes, block_stride, block_dilation, block_downsample));
+        stage->push_back(Bottleneck(in_channels, planes, block_stride, block_dilation,
+                                    block_downsample, options.stride_in_1x1()));
       } else {
         stage->push_back(
             BasicBlock(in_channels, planes, block_stride, block_dilation, block_downsample));

@@ -25,6 +25,9 @@ struct ResNetOptions {
   TORCH_ARG(StageDilation, replace_stride_with_dilation) = {false, false, false};
   /// Size of the classifier `fc`; 0 leaves it out (feature extractor only).
   TORCH_ARG(int64_t, num_classes) = 1000;
+  /// Bottleneck stride in the first 1x1 convolution (ResNet v1, Caffe/Keras weights) instead of
+  /// the 3x3 one (v1.5, torchvision weights). Parameter names and shapes are the same.
+  TORCH_ARG(bool, stride_in_1x1) = false;
 };
 
 /// torchvision's BasicBlock: two 3x3 convolutions (ResNet-18/34).
@@ -42,11 +45,12 @@ class BasicBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BasicBlock);
 
-/// torchvision's Bottleneck (ResNet v1.5: the stride sits in the 3x3 convolution).
+/// torchvision's Bottleneck (ResNet v1.5: the stride sits in the 3x3 convolution, or in the
+/// first 1x1 with `stride_in_1x1` as in ResNet v1).
 class BottleneckImpl : public torch::nn::Module {
  public:
   BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride, int64_t dilation,
-                 bool downsample);
+                 bool downsample, bool stride_in_1x1 = false);
   /// x: [B, in_channels, H, W] -> [B, 4 * planes, H / stride, W / stride].
   torch::Tensor forward(const torch::Tensor& x);
   static constexpr int64_t kExpansion = 4;

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+
+#include <ATen/core/Tensor.h>
+
+namespace protoseg::data {
+
+/// One 1-way 1-shot episode with a single query: two 2D slices of one volume and the binary
+/// mask of the same structure (a supervoxel in self-supervised training) on each.
+struct Episode {
+  /// [H, W] float32, z-scored intensities.
+  at::Tensor support_image;
+  /// [H, W] float32 in {0, 1}.
+  at::Tensor support_mask;
+  /// [H, W] float32.
+  at::Tensor query_image;
+  /// [H, W] float32 in {0, 1}.
+  at::Tensor query_mask;
+  /// Where the episode came from (for logs and tests).
+  int64_t index = 0;               ///< episode number in the sampler's sequence
+  int64_t volume_index = -1;       ///< index into the dataset's volume list
+  int64_t label = -1;              ///< supervoxel id (or organ label) of the foreground
+  int64_t support_slice = -1;      ///< z index (tensor axis 0) of the support slice
+  int64_t query_slice = -1;        ///< z index of the query slice
+  bool augmented_support = false;  ///< true: the support was augmented, false: the query
+};
+
+}  // namespace protoseg::data

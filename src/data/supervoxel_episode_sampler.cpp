@@ -1,0 +1,186 @@
+#include "protoseg/data/supervoxel_episode_sampler.h"
+
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
+
+#include "protoseg/io/volume_io.h"
+
+namespace protoseg::data {
+namespace {
+
+// Slice z of a [D, H, W] volume as a [size, size] float32 tensor (bilinear resize if needed).
+at::Tensor image_slice(const at::Tensor& volume, int64_t z, int size) {
+  at::Tensor slice = volume[z].to(at::kFloat).contiguous();
+  if (slice.size(0) == size && slice.size(1) == size) return slice;
+  const cv::Mat source(static_cast<int>(slice.size(0)), static_cast<int>(slice.size(1)), CV_32F,
+                       slice.data_ptr<float>());
+  at::Tensor out = torch::empty({size, size}, torch::kFloat);
+  cv::Mat target(size, size, CV_32F, out.data_ptr<float>());
+  cv::resize(source, target, target.size(), 0, 0, cv::INTER_LINEAR);
+  return out;
+}
+
+// Slice z of a [D, H, W] label volume as a {0, 1} mask of `label` (nearest-neighbour resize).
+at::Tensor mask_slice(const at::Tensor& labels, int64_t z, int label, int size) {
+  at::Tensor slice = labels[z].eq(label).to(at::kFloat).contiguous();
+  if (slice.size(0) == size && slice.size(1) == size) return slice;
+  const cv::Mat source(static_cast<int>(slice.size(0)), static_cast<int>(slice.size(1)), CV_32F,
+                       slice.data_ptr<float>());
+  at::Tensor out = torch::empty({size, size}, torch::kFloat);
+  cv::Mat target(size, size, CV_32F, out.data_ptr<float>());
+  cv::resize(source, target, target.size(), 0, 0, cv::INTER_NEAREST);
+  return out;
+}
+
+}  // namespace
+
+uint64_t episode_seed(uint64_t seed, int64_t index) {
+  // SplitMix64 of the pair, so neighbouring indices give unrelated generators.
+  uint64_t z = seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(index) + 0x632BE59BD9B4E019ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+SupervoxelEpisodeSampler::SupervoxelEpisodeSampler(const VolumeDataset& dataset,
+                                                   std::vector<size_t> volume_indices,
+                                                   SupervoxelEpisodeOptions options, uint64_t seed)
+    : options_(std::move(options)), seed_(seed) {
+  if (volume_indices.empty()) {
+    throw std::runtime_error("dataset '" + dataset.config().name + "': no training volumes");
+  }
+  volumes_.resize(volume_indices.size());
+  at::parallel_for(0, static_cast<int64_t>(volume_indices.size()), 1,
+                   [&](int64_t begin, int64_t end) {
+                     for (int64_t i = begin; i < end; ++i) {
+                       volumes_[i] = load(dataset, volume_indices[i]);
+                     }
+                   });
+}
+
+SupervoxelEpisodeSampler::LoadedVolume SupervoxelEpisodeSampler::load(const VolumeDataset& dataset,
+                                                                      size_t index) const {
+  const auto image_file = dataset.image_path(index);
+  const auto supervoxel_file = dataset.supervoxel_path(index);
+  if (!std::filesystem::exists(supervoxel_file)) {
+    throw std::runtime_error(supervoxel_file.string() +
+                             ": supervoxels not found; make them with `make-supervoxels "
+                             "--dataset <dataset.yaml> --n-sv " +
+                             std::to_string(dataset.config().n_sv) + "`");
+  }
+  io::Volume image = io::read_volume(image_file);
+  io::Volume supervoxels = io::read_label_map_for(supervoxel_file, image.geometry, image_file);
+
+  LoadedVolume v;
+  v.dataset_index = index;
+  const at::Tensor mean = image.data.mean();
+  const at::Tensor std = image.data.std(/*unbiased=*/false);
+  TORCH_CHECK(std.item<double>() > 0, image_file.string(), ": constant image cannot be z-scored");
+  v.image = ((image.data - mean) / std).contiguous();
+  v.supervoxels = supervoxels.data.to(at::kInt).contiguous();
+  v.depth = v.supervoxels.size(0);
+
+  // Per-slice pixel count of every supervoxel id: one pass over the volume.
+  const int max_id = v.supervoxels.max().item<int>();
+  std::vector<int> counts(static_cast<size_t>(max_id + 1) * v.depth, 0);
+  const int* ids = v.supervoxels.data_ptr<int>();
+  const int64_t plane = v.supervoxels.size(1) * v.supervoxels.size(2);
+  for (int64_t z = 0; z < v.depth; ++z) {
+    for (int64_t p = 0; p < plane; ++p) {
+      const int id = ids[z * plane + p];
+      if (id < 0) {
+        throw std::runtime_error(supervoxel_file.string() + ": negative supervoxel id");
+      }
+      ++counts[static_cast<size_t>(id) * v.depth + z];
+    }
+  }
+  bool feasible = false;
+  for (int id = 1; id <= max_id; ++id) {
+    const int* row = &counts[static_cast<size_t>(id) * v.depth];
+    bool present = false;
+    for (int64_t z = 0; z < v.depth; ++z) present = present || row[z] > 0;
+    if (!present) continue;
+    v.labels.push_back(id);
+    v.pixels.insert(v.pixels.end(), row, row + v.depth);
+    // Feasible when some slice with enough pixels is followed by another qualifying slice.
+    int64_t previous = -1;
+    for (int64_t z = 0; z < v.depth; ++z) {
+      if (row[z] <= options_.min_slice_pixels) continue;
+      if (previous >= 0 && row[previous] >= options_.min_support_pixels) feasible = true;
+      previous = z;
+    }
+  }
+  if (!feasible) {
+    throw std::runtime_error(
+        supervoxel_file.string() + ": no supervoxel covers more than " +
+        std::to_string(options_.min_slice_pixels) +
+        " px in two slices with >= " + std::to_string(options_.min_support_pixels) +
+        " px in the first; episodes can never be drawn");
+  }
+  return v;
+}
+
+Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
+  std::mt19937_64 rng(episode_seed(seed_, index));
+  auto pick = [&rng](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  const size_t volume_pick = pick(volumes_.size());
+  const LoadedVolume& v = volumes_[volume_pick];
+
+  std::vector<int64_t> slices;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    const size_t label_pick = pick(v.labels.size());
+    const int* pixels = &v.pixels[label_pick * v.depth];
+    slices.clear();
+    for (int64_t z = 0; z < v.depth; ++z) {
+      if (pixels[z] > options_.min_slice_pixels) slices.push_back(z);
+    }
+    if (slices.size() < 2) continue;
+    const size_t first = pick(slices.size() - 1);
+    if (pixels[slices[first]] < options_.min_support_pixels) continue;
+
+    int64_t support_z = slices[first];
+    int64_t query_z = slices[first + 1];
+    if (std::bernoulli_distribution(0.5)(rng)) std::swap(support_z, query_z);
+
+    const int label = v.labels[label_pick];
+    const int size = options_.image_size;
+    at::Tensor support_image = image_slice(v.image, support_z, size);
+    at::Tensor support_mask = mask_slice(v.supervoxels, support_z, label, size);
+    at::Tensor query_image = image_slice(v.image, query_z, size);
+    at::Tensor query_mask = mask_slice(v.supervoxels, query_z, label, size);
+
+    bool augmented_support = false;
+    if (options_.augment) {
+      augmented_support = std::bernoulli_distribution(0.5)(rng);
+      at::Tensor& image = augmented_support ? support_image : query_image;
+      at::Tensor& mask = augmented_support ? support_mask : query_mask;
+      std::tie(image, mask) = augment_slice(image, mask, options_.augmentation, rng);
+      // The warp may move the structure out of view: draw again.
+      if (mask.sum().item<float>() == 0.0f) continue;
+    }
+
+    Episode episode;
+    episode.support_image = support_image;
+    episode.support_mask = support_mask;
+    episode.query_image = query_image;
+    episode.query_mask = query_mask;
+    episode.index = index;
+    episode.volume_index = static_cast<int64_t>(v.dataset_index);
+    episode.label = label;
+    episode.support_slice = support_z;
+    episode.query_slice = query_z;
+    episode.augmented_support = augmented_support;
+    return episode;
+  }
+  throw std::runtime_error("episode " + std::to_string(index) + ": no valid supervoxel pair in " +
+                           std::to_string(options_.max_attempts) + " attempts on volume index " +
+                           std::to_string(v.dataset_index));
+}
+
+}  // namespace protoseg::data

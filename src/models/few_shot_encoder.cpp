@@ -1,0 +1,42 @@
+#include "protoseg/models/few_shot_encoder.h"
+
+#include <torch/torch.h>
+
+namespace protoseg::models {
+
+FewShotEncoderImpl::FewShotEncoderImpl(const FewShotEncoderOptions& options_) : options(options_) {
+  reset();
+}
+
+void FewShotEncoderImpl::reset() {
+  StageDilation dilation{false, false, false};
+  switch (options.output_stride()) {
+    case 8:
+      dilation = {false, true, true};
+      break;
+    case 16:
+      dilation = {false, false, true};
+      break;
+    case 32:
+      break;
+    default:
+      TORCH_CHECK(false, "output_stride must be 8, 16 or 32, got ", options.output_stride());
+  }
+  backbone = register_module("backbone", ResNet(ResNetOptions(options.depth())
+                                                    .replace_stride_with_dilation(dilation)
+                                                    .num_classes(0)
+                                                    .stride_in_1x1(options.stride_in_1x1())));
+  projection = register_module(
+      "projection", torch::nn::Conv2d(torch::nn::Conv2dOptions(backbone->feature_channels(),
+                                                               options.out_channels(), 1)
+                                          .bias(false)));
+}
+
+torch::Tensor FewShotEncoderImpl::forward(const torch::Tensor& images) {
+  TORCH_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3),
+              "FewShotEncoder expects [B,1,H,W] or [B,3,H,W], got ", images.sizes());
+  const torch::Tensor rgb = images.size(1) == 1 ? images.expand({-1, 3, -1, -1}) : images;
+  return projection(backbone->features(rgb));
+}
+
+}  // namespace protoseg::models

@@ -1,0 +1,70 @@
+#include "protoseg/train/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+namespace protoseg::train {
+namespace {
+
+void sync_file(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0) throw std::runtime_error(file.string() + ": cannot reopen to flush");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error(file.string() + ": fsync failed");
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
+                     const torch::optim::Optimizer& optimizer, const TrainingState& state) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive, optimizer_archive;
+  model.save(model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("step", torch::tensor(state.step));
+  archive.write("next_episode", torch::tensor(state.next_episode));
+
+  const std::filesystem::path temporary = file.string() + ".tmp";
+  try {
+    archive.save_to(temporary.string());
+    sync_file(temporary);
+    std::filesystem::rename(temporary, file);
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw std::runtime_error(file.string() + ": cannot write checkpoint: " + e.what());
+  }
+}
+
+TrainingState load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                              torch::optim::Optimizer& optimizer) {
+  if (!std::filesystem::exists(file)) {
+    throw std::runtime_error(file.string() + ": checkpoint not found");
+  }
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(file.string());
+    torch::serialize::InputArchive model_archive, optimizer_archive;
+    archive.read("model", model_archive);
+    archive.read("optimizer", optimizer_archive);
+    model.load(model_archive);
+    optimizer.load(optimizer_archive);
+    torch::Tensor step, next_episode;
+    archive.read("step", step);
+    archive.read("next_episode", next_episode);
+    return {step.item<int64_t>(), next_episode.item<int64_t>()};
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(file.string() +
+                             ": unreadable checkpoint: " + e.what_without_backtrace());
+  }
+}
+
+}  // namespace protoseg::train

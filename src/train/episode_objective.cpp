@@ -1,0 +1,47 @@
+#include "protoseg/train/episode_objective.h"
+
+#include <torch/torch.h>
+
+#include "protoseg/train/few_shot_losses.h"
+
+namespace protoseg::train {
+
+EpisodeBatch to_batch(const data::Episode& episode, const c10::Device& device) {
+  EpisodeBatch batch;
+  batch.support_images = episode.support_image.unsqueeze(0).unsqueeze(0).to(device);
+  batch.support_masks = episode.support_mask.unsqueeze(0).to(device);
+  batch.query_images = episode.query_image.unsqueeze(0).unsqueeze(0).to(device);
+  batch.query_labels = episode.query_mask.round().to(torch::kLong).unsqueeze(0).to(device);
+  return batch;
+}
+
+EpisodeLosses episode_losses(models::FewShotSegmenterImpl& model, const EpisodeBatch& batch,
+                             const LossConfig& loss) {
+  const models::FewShotPrediction prediction =
+      model.forward(batch.support_images, batch.support_masks, batch.query_images);
+  EpisodeLosses out;
+  const at::Tensor weights =
+      torch::tensor({loss.background_weight, 1.0}, torch::TensorOptions().dtype(torch::kFloat));
+  out.query = probability_nll(prediction.query_probabilities, batch.query_labels, weights);
+  out.alignment = prototype_alignment_loss(*model.head, prediction, batch.support_masks);
+  out.threshold = prediction.threshold;
+  out.threshold_loss = (prediction.threshold / model.head->options.alpha()).sum();
+  out.total = out.query + loss.alignment_weight * out.alignment +
+              loss.threshold_weight * out.threshold_loss;
+  out.ideal_threshold =
+      ideal_distance_threshold(prediction.query_features, prediction.prototype.detach(),
+                               batch.query_labels[0], loss.reference_compat);
+  out.query_foreground = prediction.query_probabilities.detach();
+  return out;
+}
+
+double foreground_dice(const at::Tensor& probabilities, const at::Tensor& labels) {
+  const at::Tensor predicted = probabilities.select(1, 1).gt(0.5);
+  const at::Tensor truth = labels.gt(0);
+  const double tp = (predicted & truth).sum().item<double>();
+  const double fp = (predicted & ~truth).sum().item<double>();
+  const double fn = (~predicted & truth).sum().item<double>();
+  return tp + fp + fn == 0 ? 1.0 : 2 * tp / (2 * tp + fp + fn);
+}
+
+}  // namespace protoseg::train

@@ -1,0 +1,266 @@
+#include "protoseg/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include "protoseg/core/device.h"
+#include "protoseg/core/precision.h"
+#include "protoseg/core/progress_bar.h"
+#include "protoseg/core/threads.h"
+#include "protoseg/data/episode_prefetcher.h"
+#include "protoseg/data/supervoxel_episode_sampler.h"
+#include "protoseg/data/volume_dataset.h"
+#include "protoseg/io/torch_state_dict.h"
+#include "protoseg/models/load_weights.h"
+#include "protoseg/train/checkpoint.h"
+#include "protoseg/train/episode_objective.h"
+
+namespace protoseg::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Keeps the lines of a JSON-lines log whose "step" is below `step` (a resumed run rewrites
+// what came after its checkpoint).
+void truncate_log(const std::filesystem::path& file, int64_t step) {
+  if (!std::filesystem::exists(file)) return;
+  std::ifstream in(file);
+  std::ostringstream kept;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!row.is_discarded() && row.contains("step") && row["step"].get<int64_t>() < step) {
+      kept << line << "\n";
+    }
+  }
+  in.close();
+  std::ofstream(file, std::ios::trunc) << kept.str();
+}
+
+double scalar(const at::Tensor& t) { return t.defined() ? t.item<double>() : std::nan(""); }
+
+}  // namespace
+
+models::FewShotSegmenter make_segmenter(const TrainConfig& config) {
+  const auto encoder = models::FewShotEncoderOptions()
+                           .depth(config.encoder.depth)
+                           .output_stride(config.encoder.output_stride)
+                           .out_channels(config.encoder.out_channels)
+                           .stride_in_1x1(config.encoder.stride_in_1x1);
+  const auto head = models::TiedPrototypeHeadOptions()
+                        .alpha(config.head.alpha)
+                        .initial_threshold(config.head.initial_threshold)
+                        .ema_rate(config.head.ema_rate)
+                        .parameterization(config.head.threshold == "direct"
+                                              ? models::ThresholdParameterization::kDirect
+                                              : models::ThresholdParameterization::kSoftplus);
+  models::FewShotSegmenter model(encoder, head);
+  if (!config.encoder.weights.empty()) {
+    const io::StateDict state = io::read_torch_state_dict(config.encoder.weights);
+    try {
+      const auto report = models::load_state_dict(*model->encoder->backbone, state,
+                                                  /*strict=*/true, "", {"fc."});
+      spdlog::info("encoder weights {}: {}", config.encoder.weights.string(), report.summary());
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(config.encoder.weights.string() + ": does not fit a ResNet-" +
+                               std::to_string(config.encoder.depth) + ": " + e.what());
+    }
+  }
+  return model;
+}
+
+Trainer::Trainer(TrainConfig config, data::DatasetConfig dataset, std::filesystem::path run_dir)
+    : config_(std::move(config)), dataset_(std::move(dataset)), run_dir_(std::move(run_dir)) {}
+
+TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
+  const auto start = Clock::now();
+  const c10::Device device = core::resolve_device(config_.device);
+  const core::Precision precision = core::resolve_precision(config_.precision, device);
+  const int threads = core::configure_threads(config_.threads);
+  std::filesystem::create_directories(run_dir_);
+  const auto checkpoint_file = run_dir_ / "checkpoint.pt";
+  if (!resume && std::filesystem::exists(checkpoint_file)) {
+    throw std::runtime_error(
+        checkpoint_file.string() +
+        " exists: pass --resume to continue that run, or choose another --out");
+  }
+
+  const data::VolumeDataset dataset(dataset_);
+  const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(config_.fold),
+                                               config_.episodes,
+                                               static_cast<uint64_t>(config_.seed));
+  std::unique_ptr<data::SupervoxelEpisodeSampler> validation;
+  if (config_.validate_every > 0) {
+    data::SupervoxelEpisodeOptions options = config_.episodes;
+    options.augment = false;
+    validation = std::make_unique<data::SupervoxelEpisodeSampler>(
+        dataset, dataset.fold_indices(config_.fold), options,
+        static_cast<uint64_t>(config_.seed) + 1);
+  }
+  spdlog::info("{} fold {}: {} training volumes, {} on {} ({} threads, {})", dataset_.name,
+               config_.fold, sampler.volume_count(),
+               config_.loss.threshold_weight > 0 ? "ADNet" : "TPM", device.str(), threads,
+               core::to_string(precision));
+
+  torch::manual_seed(static_cast<uint64_t>(config_.seed));
+  model_ = make_segmenter(config_);
+  model_->to(device);
+  torch::optim::SGD optimizer(model_->parameters(),
+                              torch::optim::SGDOptions(config_.optimizer.lr)
+                                  .momentum(config_.optimizer.momentum)
+                                  .weight_decay(config_.optimizer.weight_decay));
+
+  TrainingState state;
+  if (resume && std::filesystem::exists(checkpoint_file)) {
+    state = load_checkpoint(checkpoint_file, *model_, optimizer);
+    model_->to(device);
+    spdlog::info("resumed {} at step {}", checkpoint_file.string(), state.step);
+  } else if (resume) {
+    spdlog::warn("{} not found: starting from step 0", checkpoint_file.string());
+  }
+  const auto metrics_file = run_dir_ / "metrics.jsonl";
+  const auto validation_file = run_dir_ / "validation.jsonl";
+  truncate_log(metrics_file, state.step + 1);
+  truncate_log(validation_file, state.step + (state.step == 0 ? 0 : 1));
+  std::ofstream metrics(metrics_file, std::ios::app);
+  std::ofstream validation_log(validation_file, std::ios::app);
+
+  auto validate = [&](int64_t step) {
+    if (!validation) return;
+    torch::NoGradGuard no_grad;
+    model_->eval();
+    double dice = 0.0, loss = 0.0;
+    for (int i = 0; i < config_.validation_episodes; ++i) {
+      const EpisodeBatch batch = to_batch(validation->sample(i), device);
+      core::AutocastGuard autocast(device, precision);
+      const EpisodeLosses losses = episode_losses(*model_, batch, config_.loss);
+      dice += foreground_dice(losses.query_foreground, batch.query_labels);
+      loss += losses.query.item<double>();
+    }
+    model_->train();
+    const nlohmann::json row = {{"step", step},
+                                {"dice", dice / config_.validation_episodes},
+                                {"query_loss", loss / config_.validation_episodes},
+                                {"episodes", config_.validation_episodes}};
+    validation_log << row.dump() << std::endl;
+    spdlog::info("step {}: held-out supervoxel Dice {:.4f}, query loss {:.4f}", step,
+                 dice / config_.validation_episodes, loss / config_.validation_episodes);
+  };
+
+  auto checkpoint = [&](const TrainingState& s) {
+    save_checkpoint(checkpoint_file, *model_, optimizer, s);
+  };
+
+  if (state.step == 0) validate(0);
+  data::EpisodePrefetcher prefetcher([&](int64_t i) { return sampler.sample(i); },
+                                     state.next_episode, config_.workers, config_.prefetch);
+  model_->train();
+  core::ProgressBar progress("train", config_.steps, std::cerr, 10.0);
+  TrainResult result;
+  int64_t step = state.step;
+  for (; step < config_.steps; ++step) {
+    if (stop != nullptr && stop->load()) {
+      result.interrupted = true;
+      break;
+    }
+    const auto data_start = Clock::now();
+    const data::Episode episode = prefetcher.next();
+    const EpisodeBatch batch = to_batch(episode, device);
+    const double data_s = seconds_since(data_start);
+
+    const double lr = config_.optimizer.lr *
+                      std::pow(config_.optimizer.lr_gamma, step / config_.optimizer.lr_step);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    }
+    optimizer.zero_grad();
+
+    const auto forward_start = Clock::now();
+    EpisodeLosses losses;
+    {
+      core::AutocastGuard autocast(device, precision);
+      losses = episode_losses(*model_, batch, config_.loss);
+    }
+    const double loss_value = losses.total.item<double>();
+    const double forward_s = seconds_since(forward_start);
+    if (!std::isfinite(loss_value)) {
+      throw std::runtime_error("loss is " + std::to_string(loss_value) + " at step " +
+                               std::to_string(step + 1) + " (episode " +
+                               std::to_string(episode.index) + "); the last checkpoint " +
+                               checkpoint_file.string() + " is kept");
+    }
+
+    const auto backward_start = Clock::now();
+    losses.total.backward();
+    const double backward_s = seconds_since(backward_start);
+
+    const auto optimizer_start = Clock::now();
+    if (config_.optimizer.clip_grad_value > 0) {
+      torch::nn::utils::clip_grad_value_(model_->parameters(), config_.optimizer.clip_grad_value);
+    }
+    optimizer.step();
+    model_->head->update_statistics(losses.threshold, losses.ideal_threshold);
+    const double optimizer_s = seconds_since(optimizer_start);
+    const int64_t done = step + 1;
+
+    if (done % config_.log_every == 0 || done == config_.steps) {
+      const auto& head = model_->head;
+      const nlohmann::json row = {
+          {"step", done},
+          {"loss", loss_value},
+          {"query_loss", scalar(losses.query)},
+          {"align_loss", scalar(losses.alignment)},
+          {"t_loss", scalar(losses.threshold_loss)},
+          {"lr", lr},
+          {"T_S", scalar(losses.threshold)},
+          {"sigma_F", scalar(head->sigma_foreground)},
+          {"sigma_B", scalar(head->sigma_background)},
+          {"ideal_threshold", scalar(losses.ideal_threshold)},
+          {"ideal_threshold_ema", scalar(head->ideal_threshold_ema)},
+          {"p_F_avg_est", scalar(head->average_estimated_prior())},
+          {"dice", foreground_dice(losses.query_foreground, batch.query_labels)},
+          {"data_s", data_s},
+          {"forward_s", forward_s},
+          {"backward_s", backward_s},
+          {"optimizer_s", optimizer_s},
+          {"episode", episode.index}};
+      metrics << row.dump() << std::endl;
+      char status[160];
+      std::snprintf(status, sizeof(status), "loss %.4f q %.4f a %.4f T_S %.3f lr %.2e", loss_value,
+                    row["query_loss"].get<double>(), row["align_loss"].get<double>(),
+                    row["T_S"].get<double>(), lr);
+      progress.update(done, status);
+    }
+    if (done % config_.checkpoint_every == 0 && done < config_.steps) {
+      checkpoint({done, prefetcher.next_index()});
+    }
+    if (validation && done % config_.validate_every == 0 && done < config_.steps) validate(done);
+  }
+  result.steps_done = step;
+  checkpoint({step, prefetcher.next_index()});
+  if (result.interrupted) {
+    progress.finish("interrupted at step " + std::to_string(step));
+    spdlog::warn("interrupted: checkpoint at step {} in {}; continue with --resume", step,
+                 checkpoint_file.string());
+  } else {
+    progress.finish("done");
+    validate(step);
+    io::write_torch_state_dict(models::state_dict_of(*model_), run_dir_ / "model.pth");
+    spdlog::info("trained {} steps; model {}", step, (run_dir_ / "model.pth").string());
+  }
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+}  // namespace protoseg::train
