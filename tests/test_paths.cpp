@@ -23,6 +23,20 @@ std::filesystem::path source_path(const std::string& relative) {
   return std::filesystem::path(PROTOSEG_SOURCE_DIR) / relative;
 }
 
+std::filesystem::path pretrained_resnet50() {
+  const char* cache = std::getenv("PROTOSEG_CACHE");
+  const char* home = std::getenv("HOME");
+  const std::filesystem::path root =
+      cache != nullptr ? std::filesystem::path(cache)
+                       : std::filesystem::path(home != nullptr ? home : "/") / ".cache/protoseg";
+  const auto file = root / "weights/resnet50_imagenet_keras.pth";
+  if (!std::filesystem::exists(file)) {
+    throw std::runtime_error("pretrained weights missing: " + file.string() +
+                             " (run scripts/fetch_weights.sh)");
+  }
+  return file;
+}
+
 std::filesystem::path fresh_temp_dir(const std::string& name) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string test = info != nullptr ? std::string(info->test_suite_name()) + "_" + info->name()

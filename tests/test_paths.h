@@ -13,6 +13,10 @@ std::filesystem::path shared_data(const std::string& relative);
 /// A file under the repository (configs, fixtures), independent of the working directory.
 std::filesystem::path source_path(const std::string& relative);
 
+/// The ImageNet ResNet-50 converted by scripts/fetch_weights.sh (in $PROTOSEG_CACHE or
+/// ~/.cache/protoseg). Throws, failing the test, when it is missing.
+std::filesystem::path pretrained_resnet50();
+
 /// A fresh empty folder under ::testing::TempDir() for one test.
 std::filesystem::path fresh_temp_dir(const std::string& name);
 

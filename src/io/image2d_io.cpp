@@ -21,6 +21,21 @@ at::Tensor read_gray_image(const std::filesystem::path& file) {
   return torch::from_blob(as_float.data, {as_float.rows, as_float.cols}, torch::kFloat32).clone();
 }
 
+at::Tensor read_rgb_image(const std::filesystem::path& file) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error)) {
+    throw std::runtime_error(file.string() + ": file not found");
+  }
+  const cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
+  if (image.empty()) throw std::runtime_error(file.string() + ": cannot decode image");
+  cv::Mat rgb, as_float;
+  cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB);
+  rgb.convertTo(as_float, CV_32FC3);
+  return torch::from_blob(as_float.data, {as_float.rows, as_float.cols, 3}, torch::kFloat32)
+      .permute({2, 0, 1})
+      .clone();
+}
+
 void write_image(const at::Tensor& image, const std::filesystem::path& file) {
   TORCH_CHECK(image.dim() == 2 || (image.dim() == 3 && image.size(2) == 3),
               "write_image: expected [H,W] or [H,W,3], got ", image.sizes());

@@ -54,7 +54,51 @@ c10::ScalarType storage_dtype(const std::string& name) {
   return it->second;
 }
 
-// A minimal pickle machine for protocol 2-5 state dicts.
+// The pickle opcodes that torch.save writes for a state dict (protocols 2-5).
+enum Opcode : uint8_t {
+  kMark = '(',
+  kStop = '.',
+  kNone = 'N',
+  kBinInt = 'J',
+  kBinInt1 = 'K',
+  kBinInt2 = 'M',
+  kBinFloat = 'G',
+  kBinString = 'T',
+  kShortBinString = 'U',
+  kBinUnicode = 'X',
+  kBinBytes = 'B',
+  kShortBinBytes = 'C',
+  kEmptyTuple = ')',
+  kTuple = 't',
+  kEmptyList = ']',
+  kAppend = 'a',
+  kAppends = 'e',
+  kEmptyDict = '}',
+  kSetItem = 's',
+  kSetItems = 'u',
+  kBinPut = 'q',
+  kLongBinPut = 'r',
+  kBinGet = 'h',
+  kLongBinGet = 'j',
+  kGlobal = 'c',
+  kReduce = 'R',
+  kBuild = 'b',
+  kBinPersId = 'Q',
+  kProto = 0x80,
+  kNewTrue = 0x88,
+  kNewFalse = 0x89,
+  kLong1 = 0x8a,
+  kTuple1 = 0x85,
+  kTuple2 = 0x86,
+  kTuple3 = 0x87,
+  kShortBinUnicode = 0x8c,
+  kBinUnicode8 = 0x8d,
+  kStackGlobal = 0x93,
+  kMemoize = 0x94,
+  kFrame = 0x95,
+};
+
+// A minimal pickle machine for state dicts.
 class StateDictUnpickler {
  public:
   StateDictUnpickler(const std::string& bytes, caffe2::serialize::PyTorchStreamReader& reader)
@@ -62,130 +106,57 @@ class StateDictUnpickler {
 
   ValuePtr run() {
     while (true) {
-      const uint8_t op = byte();
+      const auto op = static_cast<Opcode>(byte());
       switch (op) {
-        case 0x80:
-          byte();
-          break;  // PROTO
-        case 0x95:
-          skip(8);
-          break;  // FRAME
-        case '(':
-          marks_.push_back(stack_.size());
-          break;  // MARK
-        case '.':
-          return pop();  // STOP
-        case 'N':
-          stack_.push_back(make(Value::Kind::kNone));
+        case kProto: byte(); break;
+        case kFrame: skip(8); break;
+        case kMark: marks_.push_back(stack_.size()); break;
+        case kStop: return pop();
+        case kNone: stack_.push_back(make(Value::Kind::kNone)); break;
+        case kNewTrue: push_bool(true); break;
+        case kNewFalse: push_bool(false); break;
+        case kBinInt1: push_int(byte()); break;
+        case kBinInt2: push_int(little<uint16_t>()); break;
+        case kBinInt: push_int(little<int32_t>()); break;
+        case kLong1: push_int(long1()); break;
+        case kBinFloat: push_float(); break;
+        case kBinUnicode:
+        case kBinString:
+        case kBinBytes: push_string(little<uint32_t>()); break;
+        case kShortBinUnicode:
+        case kShortBinString:
+        case kShortBinBytes: push_string(byte()); break;
+        case kBinUnicode8: push_string(little<uint64_t>()); break;
+        case kEmptyTuple: stack_.push_back(make(Value::Kind::kTuple)); break;
+        case kTuple1: push_tuple(1); break;
+        case kTuple2: push_tuple(2); break;
+        case kTuple3: push_tuple(3); break;
+        case kTuple: push_tuple(stack_.size() - pop_mark()); break;
+        case kEmptyList: stack_.push_back(make(Value::Kind::kList)); break;
+        case kEmptyDict: stack_.push_back(make(Value::Kind::kDict)); break;
+        case kAppend: append(1); break;
+        case kAppends: append(stack_.size() - pop_mark()); break;
+        case kSetItem: set_items(2); break;
+        case kSetItems: set_items(stack_.size() - pop_mark()); break;
+        case kBinPut: memo_[byte()] = top(); break;
+        case kLongBinPut: memo_[little<uint32_t>()] = top(); break;
+        case kMemoize: memo_[memo_.size()] = top(); break;
+        case kBinGet: stack_.push_back(memo(byte())); break;
+        case kLongBinGet: stack_.push_back(memo(little<uint32_t>())); break;
+        case kGlobal: {
+          const std::string module = line();
+          push_global(module, line());
           break;
-        case 0x88:
-          push_bool(true);
-          break;  // NEWTRUE
-        case 0x89:
-          push_bool(false);
-          break;  // NEWFALSE
-        case 'K':
-          push_int(byte());
-          break;  // BININT1
-        case 'M':
-          push_int(little<uint16_t>());
-          break;  // BININT2
-        case 'J':
-          push_int(little<int32_t>());
-          break;  // BININT
-        case 0x8a:
-          push_int(long1());
-          break;  // LONG1
-        case 'G':
-          push_float();
-          break;  // BINFLOAT
-        case 'X':
-          push_string(little<uint32_t>());
-          break;  // BINUNICODE
-        case 0x8c:
-          push_string(byte());
-          break;  // SHORT_BINUNICODE
-        case 0x8d:
-          push_string(little<uint64_t>());
-          break;  // BINUNICODE8
-        case 'T':
-          push_string(little<uint32_t>());
-          break;  // BINSTRING
-        case 'U':
-          push_string(byte());
-          break;  // SHORT_BINSTRING
-        case 'B':
-          push_string(little<uint32_t>());
-          break;  // BINBYTES
-        case 'C':
-          push_string(byte());
-          break;  // SHORT_BINBYTES
-        case ')':
-          stack_.push_back(make(Value::Kind::kTuple));
-          break;  // EMPTY_TUPLE
-        case 0x85:
-          push_tuple(1);
-          break;  // TUPLE1
-        case 0x86:
-          push_tuple(2);
-          break;  // TUPLE2
-        case 0x87:
-          push_tuple(3);
-          break;  // TUPLE3
-        case 't':
-          push_tuple(stack_.size() - pop_mark());
-          break;  // TUPLE
-        case ']':
-          stack_.push_back(make(Value::Kind::kList));
-          break;  // EMPTY_LIST
-        case '}':
-          stack_.push_back(make(Value::Kind::kDict));
-          break;  // EMPTY_DICT
-        case 'a':
-          append(1);
-          break;  // APPEND
-        case 'e':
-          append(stack_.size() - pop_mark());
-          break;  // APPENDS
-        case 's':
-          set_items(2);
-          break;  // SETITEM
-        case 'u':
-          set_items(stack_.size() - pop_mark());
-          break;  // SETITEMS
-        case 'q':
-          memo_[byte()] = top();
-          break;  // BINPUT
-        case 'r':
-          memo_[little<uint32_t>()] = top();
-          break;  // LONG_BINPUT
-        case 0x94:
-          memo_[memo_.size()] = top();
-          break;  // MEMOIZE
-        case 'h':
-          stack_.push_back(memo(byte()));
-          break;  // BINGET
-        case 'j':
-          stack_.push_back(memo(little<uint32_t>()));
-          break;  // LONG_BINGET
-        case 'c':
-          push_global(line(), line());
-          break;      // GLOBAL
-        case 0x93: {  // STACK_GLOBAL
+        }
+        case kStackGlobal: {
           const ValuePtr name = pop();
           const ValuePtr module = pop();
           push_global(module->text, name->text);
           break;
         }
-        case 'Q':
-          stack_.push_back(persistent_load(pop()));
-          break;  // BINPERSID
-        case 'R':
-          reduce();
-          break;  // REDUCE
-        case 'b':
-          pop();
-          break;  // BUILD: the only state in state dicts is `_metadata`
+        case kBinPersId: stack_.push_back(persistent_load(pop())); break;
+        case kReduce: reduce(); break;
+        case kBuild: pop(); break;  // the only state in state dicts is `_metadata`
         default:
           throw std::runtime_error("unsupported pickle opcode 0x" + hex(op) + " at byte " +
                                    std::to_string(position_ - 1));
@@ -376,6 +347,10 @@ class StateDictUnpickler {
       auto v = make(Value::Kind::kTensor);
       v->tensor = storage.as_strided(sizes, strides, offset);
       stack_.push_back(v);
+    } else if (g.module == "torch.jit._pickle" && g.name == "restore_type_tag") {
+      // (value, type string): LibTorch's pickle_save tags typed containers.
+      if (args->items.empty()) throw std::runtime_error("malformed restore_type_tag arguments");
+      stack_.push_back(args->items[0]);
     } else if (g.module == "torch._utils" && g.name == "_rebuild_parameter") {
       if (args->items.empty() || args->items[0]->kind != Value::Kind::kTensor) {
         throw std::runtime_error("malformed _rebuild_parameter arguments");

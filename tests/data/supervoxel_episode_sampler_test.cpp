@@ -1,0 +1,134 @@
+#include "protoseg/data/supervoxel_episode_sampler.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "protoseg/io/volume_io.h"
+#include "real_supervoxels.h"
+#include "test_paths.h"
+
+namespace protoseg::data {
+namespace {
+
+TEST(EpisodeSeedTest, NeighbouringIndicesGiveDifferentSeeds) {
+  EXPECT_NE(episode_seed(2021, 0), episode_seed(2021, 1));
+  EXPECT_NE(episode_seed(2021, 0), episode_seed(2022, 0));
+  EXPECT_EQ(episode_seed(2021, 5), episode_seed(2021, 5));
+}
+
+TEST(SupervoxelEpisodeSamplerTest, MissingSupervoxelsNameTheCommandThatMakesThem) {
+  DatasetConfig config;
+  config.name = "no_supervoxels";
+  config.root = testing::shared_data("abd_mri");
+  config.supervoxel_root = testing::fresh_temp_dir("empty");
+  config.folds = {{0}};
+  const VolumeDataset dataset(config);
+  try {
+    SupervoxelEpisodeSampler sampler(dataset, {1}, {}, 1);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("make-supervoxels --dataset"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("superpix-MIDDLE_2.nii.gz"), std::string::npos);
+  }
+}
+
+class SupervoxelEpisodeSamplerRealDataTest : public ::testing::Test {
+ protected:
+  void SetUp() override { config_ = testing::abd_mri_with_supervoxels(); }
+  DatasetConfig config_;
+};
+
+TEST_F(SupervoxelEpisodeSamplerRealDataTest, EpisodesSatisfyTheSamplingRules) {
+  const VolumeDataset dataset(config_);
+  SupervoxelEpisodeOptions options;
+  options.augment = false;
+  const SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0), options, 2021);
+  std::map<int64_t, at::Tensor> supervoxels;
+  for (size_t i : dataset.training_indices(0)) {
+    supervoxels[static_cast<int64_t>(i)] =
+        io::read_label_map(dataset.supervoxel_path(i)).data.to(torch::kInt);
+  }
+  int swapped = 0;
+  for (int64_t i = 0; i < 40; ++i) {
+    const Episode e = sampler.sample(i);
+    ASSERT_EQ(e.support_image.sizes(), (std::vector<int64_t>{256, 256}));
+    ASSERT_EQ(e.query_mask.sizes(), (std::vector<int64_t>{256, 256}));
+    ASSERT_TRUE(e.volume_index == 1 || e.volume_index == 2) << e.volume_index;
+    ASSERT_GT(e.label, 0);
+    const at::Tensor& labels = supervoxels.at(e.volume_index);
+    // Without augmentation the masks are exactly the supervoxel on each slice.
+    EXPECT_TRUE(
+        torch::equal(e.support_mask, labels[e.support_slice].eq(e.label).to(torch::kFloat)));
+    EXPECT_TRUE(torch::equal(e.query_mask, labels[e.query_slice].eq(e.label).to(torch::kFloat)));
+    const auto support_px = e.support_mask.sum().item<int64_t>();
+    const auto query_px = e.query_mask.sum().item<int64_t>();
+    EXPECT_GT(support_px, 20);
+    EXPECT_GT(query_px, 20);
+    // The pair is consecutive among the slices where the supervoxel covers > 20 px, and the
+    // first of the pair (in slice order) has >= 200 px.
+    const int64_t low = std::min(e.support_slice, e.query_slice);
+    const int64_t high = std::max(e.support_slice, e.query_slice);
+    for (int64_t z = low + 1; z < high; ++z) {
+      EXPECT_LE(labels[z].eq(e.label).sum().item<int64_t>(), 20);
+    }
+    EXPECT_GE(labels[low].eq(e.label).sum().item<int64_t>(), 200);
+    swapped += e.support_slice > e.query_slice;
+  }
+  EXPECT_GT(swapped, 5);
+  EXPECT_LT(swapped, 35);
+}
+
+TEST_F(SupervoxelEpisodeSamplerRealDataTest, EpisodeDependsOnlyOnSeedAndIndex) {
+  const VolumeDataset dataset(config_);
+  const SupervoxelEpisodeSampler a(dataset, dataset.training_indices(0), {}, 7);
+  const SupervoxelEpisodeSampler b(dataset, dataset.training_indices(0), {}, 7);
+  // Another sampler, other threads, other order: same episodes.
+  std::vector<Episode> from_threads(6);
+  std::vector<std::thread> threads;
+  for (int64_t i = 5; i >= 0; --i) {
+    threads.emplace_back([&, i] { from_threads[i] = b.sample(i); });
+  }
+  for (auto& t : threads) t.join();
+  for (int64_t i = 0; i < 6; ++i) {
+    const Episode e = a.sample(i);
+    EXPECT_TRUE(torch::equal(e.query_image, from_threads[i].query_image)) << i;
+    EXPECT_TRUE(torch::equal(e.support_mask, from_threads[i].support_mask)) << i;
+  }
+  EXPECT_FALSE(torch::equal(a.sample(0).query_image, a.sample(1).query_image));
+}
+
+TEST_F(SupervoxelEpisodeSamplerRealDataTest, AugmentationKeepsMasksBinaryAndNonEmpty) {
+  const VolumeDataset dataset(config_);
+  const SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0), {}, 3);
+  int augmented_support = 0;
+  for (int64_t i = 0; i < 20; ++i) {
+    const Episode e = sampler.sample(i);
+    for (const auto& mask : {e.support_mask, e.query_mask}) {
+      EXPECT_TRUE(torch::equal(mask, mask.round()));
+      EXPECT_GT(mask.sum().item<float>(), 0.0f);
+    }
+    EXPECT_TRUE(torch::isfinite(e.support_image).all().item<bool>());
+    augmented_support += e.augmented_support;
+  }
+  EXPECT_GT(augmented_support, 2);
+  EXPECT_LT(augmented_support, 18);
+}
+
+TEST_F(SupervoxelEpisodeSamplerRealDataTest, ImpossibleConstraintsFailAtConstruction) {
+  const VolumeDataset dataset(config_);
+  SupervoxelEpisodeOptions options;
+  options.min_support_pixels = 256 * 256 + 1;
+  try {
+    SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0), options, 1);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("episodes can never be drawn"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace protoseg::data

@@ -1,0 +1,53 @@
+#include "real_supervoxels.h"
+
+#include <mutex>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include "protoseg/data/volume_dataset.h"
+#include "protoseg/io/volume_io.h"
+#include "protoseg/supervoxel/supervoxels.h"
+#include "test_paths.h"
+
+namespace protoseg::testing {
+
+data::DatasetConfig abd_mri_with_supervoxels() {
+  static std::once_flag once;
+  static data::DatasetConfig config;
+  std::call_once(once, [] {
+    const auto shared = shared_data("abd_mri");
+    const auto root = std::filesystem::path(::testing::TempDir()) /
+                      ("protoseg_" + std::to_string(::getpid())) / "abd_mri_subset";
+    std::filesystem::create_directories(root);
+    // Only ids 1-3: link them into a folder of their own.
+    for (int id : {1, 2, 3}) {
+      for (const char* kind : {"image_", "label_"}) {
+        const auto name = std::string(kind) + std::to_string(id) + ".nii.gz";
+        if (!std::filesystem::exists(root / name)) {
+          std::filesystem::create_symlink(shared / name, root / name);
+        }
+      }
+    }
+    config.name = "abd_mri_subset";
+    config.root = root;
+    config.supervoxel_root = root;
+    config.n_sv = 5000;
+    config.labels = {{"liver", 1}, {"right_kidney", 2}, {"left_kidney", 3}, {"spleen", 4}};
+    config.folds = {{0}, {1}};
+    const data::VolumeDataset dataset(config);
+    supervoxel::SupervoxelOptions options;
+    options.n_sv = config.n_sv;
+    for (size_t i = 0; i < dataset.size(); ++i) {
+      const auto target = dataset.supervoxel_path(i);
+      if (std::filesystem::exists(target)) continue;
+      std::filesystem::create_directories(target.parent_path());
+      const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
+      io::write_volume({supervoxel::make_supervoxels(image, options), image.geometry}, target);
+    }
+  });
+  return config;
+}
+
+}  // namespace protoseg::testing

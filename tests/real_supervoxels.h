@@ -1,0 +1,12 @@
+#pragma once
+
+#include "protoseg/data/dataset_config.h"
+
+namespace protoseg::testing {
+
+/// ABD-MRI volumes 1, 2, 3 (indices 0..2) from the shared data with their supervoxels
+/// (n_sv 5000) made once per test process into a temporary folder. Fold 0 holds volume index 0,
+/// so training uses indices 1 and 2.
+data::DatasetConfig abd_mri_with_supervoxels();
+
+}  // namespace protoseg::testing
