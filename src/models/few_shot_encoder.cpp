@@ -11,16 +11,10 @@ FewShotEncoderImpl::FewShotEncoderImpl(const FewShotEncoderOptions& options_) : 
 void FewShotEncoderImpl::reset() {
   StageDilation dilation{false, false, false};
   switch (options.output_stride()) {
-    case 8:
-      dilation = {false, true, true};
-      break;
-    case 16:
-      dilation = {false, false, true};
-      break;
-    case 32:
-      break;
-    default:
-      TORCH_CHECK(false, "output_stride must be 8, 16 or 32, got ", options.output_stride());
+    case 8: dilation = {false, true, true}; break;
+    case 16: dilation = {false, false, true}; break;
+    case 32: break;
+    default: TORCH_CHECK(false, "output_stride must be 8, 16 or 32, got ", options.output_stride());
   }
   backbone = register_module("backbone", ResNet(ResNetOptions(options.depth())
                                                     .replace_stride_with_dilation(dilation)
@@ -30,13 +24,22 @@ void FewShotEncoderImpl::reset() {
       "projection", torch::nn::Conv2d(torch::nn::Conv2dOptions(backbone->feature_channels(),
                                                                options.out_channels(), 1)
                                           .bias(false)));
+  if (options.channels_last()) {
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : parameters()) {
+      if (parameter.dim() == 4) {
+        parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+      }
+    }
+  }
 }
 
 torch::Tensor FewShotEncoderImpl::forward(const torch::Tensor& images) {
   TORCH_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3),
               "FewShotEncoder expects [B,1,H,W] or [B,3,H,W], got ", images.sizes());
   const torch::Tensor rgb = images.size(1) == 1 ? images.expand({-1, 3, -1, -1}) : images;
-  return projection(backbone->features(rgb));
+  if (!options.channels_last()) return projection(backbone->features(rgb));
+  return projection(backbone->features(rgb.contiguous(torch::MemoryFormat::ChannelsLast)));
 }
 
 }  // namespace protoseg::models

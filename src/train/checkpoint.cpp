@@ -22,7 +22,7 @@ void sync_file(const std::filesystem::path& file) {
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const TrainingState& state) {
+                     const Sgd& optimizer, const TrainingState& state) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive, optimizer_archive;
   model.save(model_archive);
@@ -45,7 +45,7 @@ void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module&
 }
 
 TrainingState load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
-                              torch::optim::Optimizer& optimizer) {
+                              Sgd& optimizer) {
   if (!std::filesystem::exists(file)) {
     throw std::runtime_error(file.string() + ": checkpoint not found");
   }

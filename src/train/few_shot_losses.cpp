@@ -50,15 +50,10 @@ at::Tensor ideal_distance_threshold(const at::Tensor& query_features, const at::
               "ideal_distance_threshold expects features [1,C,h,w] and mask [H,W], got ",
               query_features.sizes(), " and ", query_mask.sizes());
   torch::NoGradGuard no_grad;
-  const at::Tensor upsampled =
-      F::interpolate(query_features.to(torch::kFloat),
-                     F::InterpolateFuncOptions()
-                         .size(std::vector<int64_t>{query_mask.size(0), query_mask.size(1)})
-                         .mode(torch::kBilinear)
-                         .align_corners(false));
-  const at::Tensor distances =
-      models::sphere_distance(models::prototype_cosine(upsampled, prototype.to(torch::kFloat)))
-          .flatten();
+  const at::Tensor distances = models::sphere_distance(models::upsampled_prototype_cosine(
+                                                           query_features, prototype,
+                                                           query_mask.size(0), query_mask.size(1)))
+                                   .flatten();
   const at::Tensor sorted = std::get<0>(distances.sort());
   const int64_t total = sorted.numel();
   const at::Tensor n = query_mask.gt(0.5).sum().reshape({1});

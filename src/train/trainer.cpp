@@ -22,6 +22,7 @@
 #include "protoseg/models/load_weights.h"
 #include "protoseg/train/checkpoint.h"
 #include "protoseg/train/episode_objective.h"
+#include "protoseg/train/train_step.h"
 
 namespace protoseg::train {
 namespace {
@@ -116,10 +117,7 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   torch::manual_seed(static_cast<uint64_t>(config_.seed));
   model_ = make_segmenter(config_);
   model_->to(device);
-  torch::optim::SGD optimizer(model_->parameters(),
-                              torch::optim::SGDOptions(config_.optimizer.lr)
-                                  .momentum(config_.optimizer.momentum)
-                                  .weight_decay(config_.optimizer.weight_decay));
+  Sgd optimizer(model_->parameters(), sgd_options(config_.optimizer));
 
   TrainingState state;
   if (resume && std::filesystem::exists(checkpoint_file)) {
@@ -166,6 +164,7 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   data::EpisodePrefetcher prefetcher([&](int64_t i) { return sampler.sample(i); },
                                      state.next_episode, config_.workers, config_.prefetch);
   model_->train();
+  TrainStep train_step(model_, optimizer, config_, precision);
   core::ProgressBar progress("train", config_.steps, std::cerr, 10.0);
   TrainResult result;
   int64_t step = state.step;
@@ -179,39 +178,16 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
     const EpisodeBatch batch = to_batch(episode, device);
     const double data_s = seconds_since(data_start);
 
-    const double lr = config_.optimizer.lr *
-                      std::pow(config_.optimizer.lr_gamma, step / config_.optimizer.lr_step);
-    for (auto& group : optimizer.param_groups()) {
-      static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-    }
-    optimizer.zero_grad();
-
-    const auto forward_start = Clock::now();
-    EpisodeLosses losses;
-    {
-      core::AutocastGuard autocast(device, precision);
-      losses = episode_losses(*model_, batch, config_.loss);
-    }
-    const double loss_value = losses.total.item<double>();
-    const double forward_s = seconds_since(forward_start);
-    if (!std::isfinite(loss_value)) {
+    const double lr = learning_rate_at(config_.optimizer, step);
+    const StepOutcome outcome = train_step.run(batch, lr);
+    const EpisodeLosses& losses = outcome.losses;
+    const double loss_value = outcome.loss;
+    if (!outcome.finite) {
       throw std::runtime_error("loss is " + std::to_string(loss_value) + " at step " +
                                std::to_string(step + 1) + " (episode " +
                                std::to_string(episode.index) + "); the last checkpoint " +
                                checkpoint_file.string() + " is kept");
     }
-
-    const auto backward_start = Clock::now();
-    losses.total.backward();
-    const double backward_s = seconds_since(backward_start);
-
-    const auto optimizer_start = Clock::now();
-    if (config_.optimizer.clip_grad_value > 0) {
-      torch::nn::utils::clip_grad_value_(model_->parameters(), config_.optimizer.clip_grad_value);
-    }
-    optimizer.step();
-    model_->head->update_statistics(losses.threshold, losses.ideal_threshold);
-    const double optimizer_s = seconds_since(optimizer_start);
     const int64_t done = step + 1;
 
     if (done % config_.log_every == 0 || done == config_.steps) {
@@ -231,9 +207,10 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
           {"p_F_avg_est", scalar(head->average_estimated_prior())},
           {"dice", foreground_dice(losses.query_foreground, batch.query_labels)},
           {"data_s", data_s},
-          {"forward_s", forward_s},
-          {"backward_s", backward_s},
-          {"optimizer_s", optimizer_s},
+          {"forward_s", outcome.times.forward_s},
+          {"backward_s", outcome.times.backward_s},
+          {"optimizer_s", outcome.times.optimizer_s},
+          {"step_s", seconds_since(data_start)},
           {"episode", episode.index}};
       metrics << row.dump() << std::endl;
       char status[160];

@@ -21,6 +21,9 @@ struct FewShotEncoderOptions {
   TORCH_ARG(int64_t, out_channels) = 256;
   /// ResNet v1 bottlenecks (stride in the first 1x1), for Caffe/Keras-converted weights.
   TORCH_ARG(bool, stride_in_1x1) = false;
+  /// Keep convolution weights and activations channels-last (NHWC): oneDNN's bf16 kernels on
+  /// CPU and tensor cores on GPU run about twice as fast that way. Results are the same.
+  TORCH_ARG(bool, channels_last) = true;
 };
 
 /// ResNet trunk (torchvision names, under `backbone.`) whose layer4 output goes through a

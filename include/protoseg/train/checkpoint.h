@@ -4,7 +4,8 @@
 #include <filesystem>
 
 #include <torch/nn/module.h>
-#include <torch/optim/optimizer.h>
+
+#include "protoseg/train/sgd.h"
 
 namespace protoseg::train {
 
@@ -19,12 +20,12 @@ struct TrainingState {
 /// `file` atomically: a temporary file in the same folder is written, flushed to disk and
 /// renamed, so an interrupted write never leaves a damaged checkpoint.
 void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const TrainingState& state);
+                     const Sgd& optimizer, const TrainingState& state);
 
 /// Restores what save_checkpoint wrote into `model` and `optimizer` (built with the same
 /// configuration) and returns the state. Throws std::runtime_error naming the file when it is
 /// missing or unreadable.
 TrainingState load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
-                              torch::optim::Optimizer& optimizer);
+                              Sgd& optimizer);
 
 }  // namespace protoseg::train
