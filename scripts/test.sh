@@ -4,11 +4,13 @@
 #   scripts/test.sh                 # everything
 #   scripts/test.sh -L unit         # extra arguments go to ctest (here: unit tests only)
 # Environment: BUILD_DIR, CMAKE_ARGS (see scripts/build.sh), PROTOSEG_SHARED_DATA (default
-# ../shared/data).
+# ../shared/data), PROTOSEG_CACHE (pretrained weights, default ~/.cache/protoseg).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build}"
 
 bash "$repo/scripts/build.sh"
+# The pretrained-weights tests need the ImageNet ResNet-50 (downloaded once, then cached).
+BUILD_DIR="$build_dir" bash "$repo/scripts/fetch_weights.sh" >/dev/null
 cd "$build_dir"
 ctest --output-on-failure --timeout 900 "$@"

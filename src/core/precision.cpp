@@ -18,6 +18,9 @@ void set_autocast(bool cuda, bool enabled) {
   at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, at::kBFloat16);
   at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
 }
+void enable_autocast(bool cuda, bool enabled) {
+  at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
+}
 #else
 bool autocast_enabled(bool cuda) {
   return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
@@ -28,6 +31,13 @@ void set_autocast(bool cuda, bool enabled) {
     at::autocast::set_enabled(enabled);
   } else {
     at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(enabled);
+  }
+}
+void enable_autocast(bool cuda, bool enabled) {
+  if (cuda) {
+    at::autocast::set_enabled(enabled);
+  } else {
     at::autocast::set_cpu_enabled(enabled);
   }
 }
@@ -71,6 +81,17 @@ AutocastGuard::~AutocastGuard() {
   if (!active_) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   set_autocast(cuda_, was_enabled_);
+}
+
+AutocastDisabledGuard::AutocastDisabledGuard()
+    : cpu_was_enabled_(autocast_enabled(false)), cuda_was_enabled_(autocast_enabled(true)) {
+  enable_autocast(false, false);
+  enable_autocast(true, false);
+}
+
+AutocastDisabledGuard::~AutocastDisabledGuard() {
+  enable_autocast(false, cpu_was_enabled_);
+  enable_autocast(true, cuda_was_enabled_);
 }
 
 }  // namespace protoseg::core

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "protoseg/core/precision.h"
 #include "protoseg/models/prototype_ops.h"
 
 namespace protoseg::models {
@@ -38,6 +39,8 @@ FewShotPrediction FewShotSegmenterImpl::forward(const at::Tensor& support_images
   const int64_t shots = support_images.size(0);
   const at::Tensor features =
       encoder(torch::cat({support_images, query_images}, 0)).to(torch::kFloat);
+  // Under bf16 autocast only the encoder runs in bf16; prototypes and probabilities do not.
+  const core::AutocastDisabledGuard full_precision;
 
   FewShotPrediction out;
   out.support_features = features.slice(0, 0, shots);

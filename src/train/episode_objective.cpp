@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "protoseg/core/precision.h"
 #include "protoseg/train/few_shot_losses.h"
 
 namespace protoseg::train {
@@ -19,6 +20,8 @@ EpisodeLosses episode_losses(models::FewShotSegmenterImpl& model, const EpisodeB
                              const LossConfig& loss) {
   const models::FewShotPrediction prediction =
       model.forward(batch.support_images, batch.support_masks, batch.query_images);
+  // Losses and statistics in float32 even inside an autocast region.
+  const core::AutocastDisabledGuard full_precision;
   EpisodeLosses out;
   const at::Tensor weights =
       torch::tensor({loss.background_weight, 1.0}, torch::TensorOptions().dtype(torch::kFloat));

@@ -67,7 +67,9 @@ models::FewShotSegmenter make_segmenter(const TrainConfig& config) {
                                               ? models::ThresholdParameterization::kDirect
                                               : models::ThresholdParameterization::kSoftplus);
   models::FewShotSegmenter model(encoder, head);
-  if (!config.encoder.weights.empty()) {
+  if (config.encoder.weights.empty()) {
+    spdlog::warn("encoder.weights is empty: the encoder starts from random weights");
+  } else {
     const io::StateDict state = io::read_torch_state_dict(config.encoder.weights);
     try {
       const auto report = models::load_state_dict(*model->encoder->backbone, state,

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "protoseg/core/precision.h"
+#include "protoseg/models/prototype_ops.h"
 #include "protoseg/train/episode_objective.h"
 
 namespace protoseg::models {
@@ -58,6 +60,25 @@ TEST_F(FewShotSegmenterTest, ProbabilitiesAreTwoClassAndSumToOne) {
   EXPECT_EQ(out.query_probabilities.sizes(), (std::vector<int64_t>{3, 2, 64, 64}));
   EXPECT_TRUE(torch::allclose(out.query_probabilities.sum(1), torch::ones({3, 64, 64})));
   EXPECT_EQ(out.query_foreground.sizes(), (std::vector<int64_t>{3, 1, 2, 2}));
+}
+
+TEST_F(FewShotSegmenterTest, OnlyTheEncoderRunsInBf16UnderAutocast) {
+  FewShotSegmenter model(FewShotEncoderOptions().depth(18).output_stride(32),
+                         TiedPrototypeHeadOptions());
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const at::Tensor mask = torch::zeros({1, 64, 64});
+  mask.slice(1, 10, 40).slice(2, 10, 40).fill_(1.0f);
+  FewShotPrediction out;
+  {
+    core::AutocastGuard autocast(torch::kCPU, core::Precision::kBFloat16);
+    out = model->forward(torch::randn({1, 1, 64, 64}), mask, torch::randn({1, 1, 64, 64}));
+  }
+  EXPECT_EQ(out.query_foreground.scalar_type(), torch::kFloat);
+  // The prototype is pooled in float32 from the (bf16-computed) features.
+  const at::Tensor expected = masked_average_pooling(out.support_features, mask);
+  EXPECT_TRUE(torch::allclose(out.prototype, expected, 1e-6, 1e-7))
+      << (out.prototype - expected).abs().max().item<float>();
 }
 
 }  // namespace

@@ -38,4 +38,18 @@ class AutocastGuard {
   bool was_enabled_ = false;
 };
 
+/// Runs its scope in full precision inside an autocast region (heads, losses, statistics):
+/// disables autocast on CPU and CUDA and restores the previous state on exit.
+class AutocastDisabledGuard {
+ public:
+  AutocastDisabledGuard();
+  ~AutocastDisabledGuard();
+  AutocastDisabledGuard(const AutocastDisabledGuard&) = delete;
+  AutocastDisabledGuard& operator=(const AutocastDisabledGuard&) = delete;
+
+ private:
+  bool cpu_was_enabled_;
+  bool cuda_was_enabled_;
+};
+
 }  // namespace protoseg::core

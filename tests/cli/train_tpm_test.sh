@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# train-tpm from the command line: clear one-line errors for bad input, and a short run that
+# is interrupted, refused without --resume, and resumed.
+#   train_tpm_test.sh <train-tpm> <make-supervoxels> <repo> <shared data>
+set -euo pipefail
+train_tpm="$1"
+make_supervoxels="$2"
+repo="$3"
+shared="$4"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_error() {  # expected-substring command...
+  local expected="$1"; shift
+  local output
+  if output="$("$@" 2>&1)"; then fail "expected failure: $*"; fi
+  grep -qF -- "$expected" <<<"$output" || fail "expected '$expected' in: $output"
+  [[ "$(grep -c 'error:' <<<"$output")" == 1 ]] || fail "expected one error line: $output"
+}
+
+# A two-volume dataset (ids 1, 2) with its supervoxels made here.
+mkdir -p "$work/data"
+for id in 1 2; do
+  ln -s "$shared/abd_mri/image_$id.nii.gz" "$work/data/image_$id.nii.gz"
+  ln -s "$shared/abd_mri/label_$id.nii.gz" "$work/data/label_$id.nii.gz"
+done
+cat >"$work/data.yaml" <<YAML
+name: two
+root: data
+labels: {liver: 1}
+folds: [[0]]
+YAML
+cat >"$work/train.yaml" <<YAML
+dataset: data.yaml
+steps: 3
+encoder: {depth: 18, output_stride: 32}
+episodes: {image_size: 96}
+precision: fp32
+checkpoint_every: 1
+log_every: 1
+YAML
+
+expect_error "make-supervoxels --dataset" "$train_tpm" --config "$work/train.yaml" --out "$work/run0"
+expect_error "'optimizer.lr': must be positive" \
+  "$train_tpm" --config "$work/train.yaml" --set optimizer.lr=-1 --out "$work/run0"
+expect_error "train.yaml.missing: config file not found" \
+  "$train_tpm" --config "$work/train.yaml.missing" --out "$work/run0"
+
+"$make_supervoxels" --dataset "$work/data.yaml" >/dev/null 2>&1
+"$train_tpm" --config "$work/train.yaml" --out "$work/run" --steps 2 --log-level warn 2>/dev/null
+[[ -f "$work/run/checkpoint.pt" && -f "$work/run/model.pth" && -f "$work/run/config.yaml" ]] ||
+  fail "run folder incomplete: $(ls "$work/run")"
+[[ "$(wc -l <"$work/run/metrics.jsonl")" == 2 ]] || fail "expected 2 metric rows"
+expect_error "exists: pass --resume" "$train_tpm" --config "$work/train.yaml" --out "$work/run"
+"$train_tpm" --config "$work/train.yaml" --out "$work/run" --resume --log-level warn 2>/dev/null
+[[ "$(wc -l <"$work/run/metrics.jsonl")" == 3 ]] || fail "expected 3 metric rows after resume"
+echo "train-tpm CLI: ok"
