@@ -9,6 +9,10 @@ FewShotEncoderImpl::FewShotEncoderImpl(const FewShotEncoderOptions& options_) : 
 }
 
 void FewShotEncoderImpl::reset() {
+  TORCH_CHECK(options.input_mean().size() == options.input_std().size() &&
+                  (options.input_mean().empty() || options.input_mean().size() == 3),
+              "input_mean and input_std need 3 values each (or none), got ",
+              options.input_mean().size(), " and ", options.input_std().size());
   StageDilation dilation{false, false, false};
   switch (options.output_stride()) {
     case 8: dilation = {false, true, true}; break;
@@ -37,7 +41,13 @@ void FewShotEncoderImpl::reset() {
 torch::Tensor FewShotEncoderImpl::forward(const torch::Tensor& images) {
   TORCH_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3),
               "FewShotEncoder expects [B,1,H,W] or [B,3,H,W], got ", images.sizes());
-  const torch::Tensor rgb = images.size(1) == 1 ? images.expand({-1, 3, -1, -1}) : images;
+  torch::Tensor rgb = images.size(1) == 1 ? images.expand({-1, 3, -1, -1}) : images;
+  if (!options.input_mean().empty()) {
+    const auto channel = [&](const std::vector<double>& values) {
+      return torch::tensor(values, images.options()).reshape({1, 3, 1, 1});
+    };
+    rgb = (rgb - channel(options.input_mean())) / channel(options.input_std());
+  }
   if (!options.channels_last()) return projection(backbone->features(rgb));
   return projection(backbone->features(rgb.contiguous(torch::MemoryFormat::ChannelsLast)));
 }

@@ -58,7 +58,9 @@ models::FewShotSegmenter make_segmenter(const TrainConfig& config) {
                            .depth(config.encoder.depth)
                            .output_stride(config.encoder.output_stride)
                            .out_channels(config.encoder.out_channels)
-                           .stride_in_1x1(config.encoder.stride_in_1x1);
+                           .stride_in_1x1(config.encoder.stride_in_1x1)
+                           .input_mean(config.encoder.input_mean)
+                           .input_std(config.encoder.input_std);
   const auto head = models::TiedPrototypeHeadOptions()
                         .alpha(config.head.alpha)
                         .initial_threshold(config.head.initial_threshold)

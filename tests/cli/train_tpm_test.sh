@@ -55,4 +55,24 @@ expect_error "train.yaml.missing: config file not found" \
 expect_error "exists: pass --resume" "$train_tpm" --config "$work/train.yaml" --out "$work/run"
 "$train_tpm" --config "$work/train.yaml" --out "$work/run" --resume --log-level warn 2>/dev/null
 [[ "$(wc -l <"$work/run/metrics.jsonl")" == 3 ]] || fail "expected 3 metric rows after resume"
+
+# Ctrl-C: the run stops after the current step, writes a checkpoint and exits with 130.
+"$train_tpm" --config "$work/train.yaml" --out "$work/interrupted" --steps 500 --log-level warn \
+  2>/dev/null &
+pid=$!
+for _ in $(seq 1 600); do
+  [[ -s "$work/interrupted/metrics.jsonl" ]] && break
+  sleep 0.1
+done
+kill -INT "$pid"
+status=0
+wait "$pid" || status=$?
+[[ "$status" == 130 ]] || fail "expected exit status 130 after SIGINT, got $status"
+[[ -f "$work/interrupted/checkpoint.pt" && ! -f "$work/interrupted/model.pth" ]] ||
+  fail "interrupted run: $(ls "$work/interrupted")"
+steps_done="$(wc -l <"$work/interrupted/metrics.jsonl")"
+"$train_tpm" --config "$work/train.yaml" --out "$work/interrupted" --steps "$((steps_done + 1))" \
+  --resume --log-level warn 2>/dev/null
+[[ "$(wc -l <"$work/interrupted/metrics.jsonl")" == "$((steps_done + 1))" ]] ||
+  fail "resume after SIGINT did not continue the metrics"
 echo "train-tpm CLI: ok"

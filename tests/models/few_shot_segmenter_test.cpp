@@ -22,6 +22,25 @@ TEST_F(FewShotSegmenterTest, ShapesFollowTheOutputStride) {
   EXPECT_EQ(encoder->projection->options.bias(), false);
 }
 
+TEST_F(FewShotSegmenterTest, InputNormalisationIsAppliedPerChannel) {
+  FewShotEncoder plain(FewShotEncoderOptions().depth(18).output_stride(32));
+  FewShotEncoder normalised(FewShotEncoderOptions()
+                                .depth(18)
+                                .output_stride(32)
+                                .input_mean({1.0, 2.0, 3.0})
+                                .input_std({2.0, 4.0, 8.0}));
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < plain->parameters().size(); ++i) {
+    normalised->parameters()[i].copy_(plain->parameters()[i]);
+  }
+  plain->eval();
+  normalised->eval();
+  const at::Tensor gray = torch::randn({1, 1, 64, 64});
+  const at::Tensor rgb = torch::cat({(gray - 1) / 2, (gray - 2) / 4, (gray - 3) / 8}, 1);
+  EXPECT_TRUE(torch::allclose(normalised(gray), plain(rgb), 1e-4, 1e-5));
+  EXPECT_THROW(FewShotEncoder(FewShotEncoderOptions().input_mean({1.0})), c10::Error);
+}
+
 TEST_F(FewShotSegmenterTest, EveryTrainableParameterReceivesGradient) {
   for (auto parameterization :
        {ThresholdParameterization::kSoftplus, ThresholdParameterization::kDirect}) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/conv.h>
@@ -24,6 +25,10 @@ struct FewShotEncoderOptions {
   /// Keep convolution weights and activations channels-last (NHWC): oneDNN's bf16 kernels on
   /// CPU and tensor cores on GPU run about twice as fast that way. Results are the same.
   TORCH_ARG(bool, channels_last) = true;
+  /// Per-channel normalisation `(x - mean) / std` after the grayscale input is repeated to 3
+  /// channels; empty (the papers' setting for z-scored MRI/CT) leaves the input as it is.
+  TORCH_ARG(std::vector<double>, input_mean) = {};
+  TORCH_ARG(std::vector<double>, input_std) = {};
 };
 
 /// ResNet trunk (torchvision names, under `backbone.`) whose layer4 output goes through a

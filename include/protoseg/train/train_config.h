@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "protoseg/data/supervoxel_episode_sampler.h"
 
@@ -18,11 +19,17 @@ struct EncoderConfig {
   std::filesystem::path weights;
   /// ResNet v1 bottlenecks, needed by weights converted from Keras/Caffe (convert-weights).
   bool stride_in_1x1 = false;
+  /// Input preprocessing after the gray slice is repeated to 3 channels: (x - mean) / std per
+  /// channel. Empty lists (default, the papers' choice) feed the z-scored image unchanged.
+  std::vector<double> input_mean;
+  std::vector<double> input_std;
 
   template <class V>
   void visit(V& v) {
     v.optional("depth", depth);
     v.optional("stride_in_1x1", stride_in_1x1);
+    v.optional("input_mean", input_mean);
+    v.optional("input_std", input_std);
     v.optional("output_stride", output_stride);
     v.optional("out_channels", out_channels);
     v.optional("weights", weights);
@@ -36,6 +43,12 @@ struct EncoderConfig {
       v.invalid("output_stride", "must be 8, 16 or 32");
     }
     if (out_channels < 1) v.invalid("out_channels", "must be positive");
+    if (input_mean.size() != input_std.size() || (!input_mean.empty() && input_mean.size() != 3)) {
+      v.invalid("input_mean", "input_mean and input_std need 3 values each, or none");
+    }
+    for (double s : input_std) {
+      if (s <= 0) v.invalid("input_std", "values must be positive");
+    }
   }
 };
 
