@@ -31,6 +31,8 @@ def main():
     parser.add_argument("--out", help="output prefix (default RUN_DIR/summary)")
     args = parser.parse_args()
     prefix = args.out or os.path.join(args.run_dir, "summary")
+    if os.path.dirname(prefix):
+        os.makedirs(os.path.dirname(prefix), exist_ok=True)
 
     metrics = read_jsonl(os.path.join(args.run_dir, "metrics.jsonl"))
     if not metrics:
