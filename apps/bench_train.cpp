@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     data::EpisodePrefetcher prefetcher([&](int64_t i) { return sampler.sample(i); }, 0,
                                        config.workers, config.prefetch);
 
-    std::vector<double> bare, framework, data_s, forward_s, backward_s, optimizer_s;
+    std::vector<double> bare, framework, ratios, data_s, forward_s, backward_s, optimizer_s;
     for (int i = 0; i < warmup + steps; ++i) {
       // The framework's step: wait for the next episode, then train on it.
       const auto step_start = Clock::now();
@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
       if (i < warmup) continue;
       bare.push_back(bare_step);
       framework.push_back(step);
+      ratios.push_back(step / bare_step);
       data_s.push_back(data);
       forward_s.push_back(outcome.times.forward_s);
       backward_s.push_back(outcome.times.backward_s);
@@ -132,7 +133,7 @@ int main(int argc, char** argv) {
     std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f |\n",
                 core::to_string(precision).c_str(), median(data_s), median(forward_s),
                 median(backward_s), median(optimizer_s), median(framework), median(bare),
-                median(framework) / median(bare), peak_rss_mib());
+                median(ratios), peak_rss_mib());
     return 0;
   });
 }

@@ -60,7 +60,8 @@ models::FewShotSegmenter make_segmenter(const TrainConfig& config) {
                            .out_channels(config.encoder.out_channels)
                            .stride_in_1x1(config.encoder.stride_in_1x1)
                            .input_mean(config.encoder.input_mean)
-                           .input_std(config.encoder.input_std);
+                           .input_std(config.encoder.input_std)
+                           .channels_last(config.encoder.channels_last);
   const auto head = models::TiedPrototypeHeadOptions()
                         .alpha(config.head.alpha)
                         .initial_threshold(config.head.initial_threshold)

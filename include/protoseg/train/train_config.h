@@ -23,6 +23,8 @@ struct EncoderConfig {
   /// channel. Empty lists (default, the papers' choice) feed the z-scored image unchanged.
   std::vector<double> input_mean;
   std::vector<double> input_std;
+  /// Channels-last (NHWC) convolutions: about 2x faster in bf16 on CPU, same results.
+  bool channels_last = true;
 
   template <class V>
   void visit(V& v) {
@@ -30,6 +32,7 @@ struct EncoderConfig {
     v.optional("stride_in_1x1", stride_in_1x1);
     v.optional("input_mean", input_mean);
     v.optional("input_std", input_std);
+    v.optional("channels_last", channels_last);
     v.optional("output_stride", output_stride);
     v.optional("out_channels", out_channels);
     v.optional("weights", weights);
