@@ -70,9 +70,7 @@ models::FewShotSegmenter make_segmenter(const TrainConfig& config) {
                                               ? models::ThresholdParameterization::kDirect
                                               : models::ThresholdParameterization::kSoftplus);
   models::FewShotSegmenter model(encoder, head);
-  if (config.encoder.weights.empty()) {
-    spdlog::warn("encoder.weights is empty: the encoder starts from random weights");
-  } else {
+  if (!config.encoder.weights.empty()) {
     const io::StateDict state = io::read_torch_state_dict(config.encoder.weights);
     try {
       const auto report = models::load_state_dict(*model->encoder->backbone, state,
@@ -120,6 +118,9 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
                core::to_string(precision));
 
   torch::manual_seed(static_cast<uint64_t>(config_.seed));
+  if (config_.encoder.weights.empty()) {
+    spdlog::warn("encoder.weights is empty: the encoder starts from random weights");
+  }
   model_ = make_segmenter(config_);
   model_->to(device);
   Sgd optimizer(model_->parameters(), sgd_options(config_.optimizer));
