@@ -9,32 +9,21 @@
 #include <torch/torch.h>
 #include <opencv2/imgproc.hpp>
 
+#include "protoseg/data/z_score.h"
 #include "protoseg/io/volume_io.h"
 
 namespace protoseg::data {
 namespace {
 
-// Slice z of a [D, H, W] volume as a [size, size] float32 tensor (bilinear resize if needed).
-at::Tensor image_slice(const at::Tensor& volume, int64_t z, int size) {
-  at::Tensor slice = volume[z].to(at::kFloat).contiguous();
+// A [H, W] float32 slice resized to [size, size] with OpenCV's `interpolation` if needed.
+at::Tensor resized(at::Tensor slice, int size, int interpolation) {
+  slice = slice.to(at::kFloat).contiguous();
   if (slice.size(0) == size && slice.size(1) == size) return slice;
   const cv::Mat source(static_cast<int>(slice.size(0)), static_cast<int>(slice.size(1)), CV_32F,
                        slice.data_ptr<float>());
   at::Tensor out = torch::empty({size, size}, torch::kFloat);
   cv::Mat target(size, size, CV_32F, out.data_ptr<float>());
-  cv::resize(source, target, target.size(), 0, 0, cv::INTER_LINEAR);
-  return out;
-}
-
-// Slice z of a [D, H, W] label volume as a {0, 1} mask of `label` (nearest-neighbour resize).
-at::Tensor mask_slice(const at::Tensor& labels, int64_t z, int label, int size) {
-  at::Tensor slice = labels[z].eq(label).to(at::kFloat).contiguous();
-  if (slice.size(0) == size && slice.size(1) == size) return slice;
-  const cv::Mat source(static_cast<int>(slice.size(0)), static_cast<int>(slice.size(1)), CV_32F,
-                       slice.data_ptr<float>());
-  at::Tensor out = torch::empty({size, size}, torch::kFloat);
-  cv::Mat target(size, size, CV_32F, out.data_ptr<float>());
-  cv::resize(source, target, target.size(), 0, 0, cv::INTER_NEAREST);
+  cv::resize(source, target, target.size(), 0, 0, interpolation);
   return out;
 }
 
@@ -79,10 +68,7 @@ SupervoxelEpisodeSampler::LoadedVolume SupervoxelEpisodeSampler::load(const Volu
 
   LoadedVolume v;
   v.dataset_index = index;
-  const at::Tensor mean = image.data.mean();
-  const at::Tensor std = image.data.std(/*unbiased=*/false);
-  TORCH_CHECK(std.item<double>() > 0, image_file.string(), ": constant image cannot be z-scored");
-  v.image = ((image.data - mean) / std).contiguous();
+  v.image = z_score(image.data, image_file);
   v.supervoxels = supervoxels.data.to(at::kInt).contiguous();
   v.depth = v.supervoxels.size(0);
 
@@ -150,10 +136,10 @@ Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
 
     const int label = v.labels[label_pick];
     const int size = options_.image_size;
-    at::Tensor support_image = image_slice(v.image, support_z, size);
-    at::Tensor support_mask = mask_slice(v.supervoxels, support_z, label, size);
-    at::Tensor query_image = image_slice(v.image, query_z, size);
-    at::Tensor query_mask = mask_slice(v.supervoxels, query_z, label, size);
+    at::Tensor support_image = resized(v.image[support_z], size, cv::INTER_LINEAR);
+    at::Tensor support_mask = resized(v.supervoxels[support_z].eq(label), size, cv::INTER_NEAREST);
+    at::Tensor query_image = resized(v.image[query_z], size, cv::INTER_LINEAR);
+    at::Tensor query_mask = resized(v.supervoxels[query_z].eq(label), size, cv::INTER_NEAREST);
 
     bool augmented_support = false;
     if (options_.augment) {

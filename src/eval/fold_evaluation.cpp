@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include "protoseg/data/z_score.h"
 #include "protoseg/eval/dice.h"
 #include "protoseg/io/volume_io.h"
 
@@ -34,12 +35,8 @@ LoadedVolume load(const data::VolumeDataset& dataset, size_t index, int size) {
   const io::Volume image = io::read_volume(image_file);
   const io::Volume labels =
       io::read_label_map_for(dataset.label_path(index), image.geometry, image_file);
-  const at::Tensor std = image.data.std(/*unbiased=*/false);
-  if (std.item<double>() <= 0) {
-    throw std::runtime_error(image_file.string() + ": constant image cannot be z-scored");
-  }
-  const at::Tensor z_scored = (image.data - image.data.mean()) / std;
-  return {dataset.ids()[index], resize(z_scored, size, size, false), labels.data};
+  return {dataset.ids()[index], resize(data::z_score(image.data, image_file), size, size, false),
+          labels.data};
 }
 
 }  // namespace

@@ -29,18 +29,12 @@ struct StageLayout {
 
 StageLayout layout_of(int64_t depth) {
   switch (depth) {
-    case 18:
-      return {{2, 2, 2, 2}, false};
-    case 34:
-      return {{3, 4, 6, 3}, false};
-    case 50:
-      return {{3, 4, 6, 3}, true};
-    case 101:
-      return {{3, 4, 23, 3}, true};
-    case 152:
-      return {{3, 8, 36, 3}, true};
-    default:
-      TORCH_CHECK(false, "ResNet depth must be 18, 34, 50, 101 or 152, got ", depth);
+    case 18: return {{2, 2, 2, 2}, false};
+    case 34: return {{3, 4, 6, 3}, false};
+    case 50: return {{3, 4, 6, 3}, true};
+    case 101: return {{3, 4, 23, 3}, true};
+    case 152: return {{3, 8, 36, 3}, true};
+    default: TORCH_CHECK(false, "ResNet depth must be 18, 34, 50, 101 or 152, got ", depth);
   }
 }
 
