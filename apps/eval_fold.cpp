@@ -1,14 +1,16 @@
-// eval-fold: few-shot evaluation (EP2) of a trained model on one fold, as Dice tables.
+// eval-fold: few-shot evaluation (EP2 or EP1) of a trained model on one fold: Dice per query
+// volume, organ and inference method as CSV and JSON, a Markdown summary and PNG overlays.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <torch/torch.h>
 
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
@@ -17,8 +19,13 @@
 #include "protoseg/core/precision.h"
 #include "protoseg/core/threads.h"
 #include "protoseg/data/dataset_config.h"
+#include "protoseg/data/supervoxel_episode_sampler.h"
 #include "protoseg/data/volume_dataset.h"
+#include "protoseg/eval/dice_report.h"
 #include "protoseg/eval/fold_evaluation.h"
+#include "protoseg/eval/overlay.h"
+#include "protoseg/eval/training_priors.h"
+#include "protoseg/io/image2d_io.h"
 #include "protoseg/io/torch_state_dict.h"
 #include "protoseg/models/load_weights.h"
 #include "protoseg/train/train_config.h"
@@ -27,16 +34,52 @@
 namespace fs = std::filesystem;
 using namespace protoseg;
 
+namespace {
+
+bool needs_priors(const std::vector<eval::InferenceMethod>& methods) {
+  for (const auto& m : methods) {
+    if (m.rule == eval::PriorRule::kLinEst ||
+        (m.rule == eval::PriorRule::kAvgEst && m.multi_prototype)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string slug(std::string text) {
+  for (char& c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  }
+  return text;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"Evaluate a trained few-shot model on one fold (EP2) and write Dice tables"};
-  fs::path config_file, model_file, out_dir;
+  CLI::App app{"Evaluate a few-shot model on one fold and write Dice tables"};
+  fs::path run_dir, config_file, model_file, out_dir;
   int fold = -1;
+  std::string protocol_name = "ep2", method_list = "all", log_level = "info";
+  bool reference_compat = false;
+  int analysis_episodes = 1000, overlay_volumes = 1, batch_size = 8;
   std::vector<std::string> overrides, dataset_overrides;
-  std::string log_level = "info";
-  app.add_option("--config", config_file, "the training YAML of the model")->required();
-  app.add_option("--model", model_file, "model.pth written by train-tpm")->required();
+  app.add_option("--run", run_dir, "train-tpm run folder (config.yaml, dataset.yaml, model.pth)");
+  app.add_option("--config", config_file, "training YAML (instead of --run)");
+  app.add_option("--model", model_file,
+                 "model.pth to evaluate (default: <run>/model.pth; with --config and no "
+                 "--model: the config's initial weights, e.g. ImageNet features)");
   app.add_option("--fold", fold, "fold to evaluate (default: the config's)");
-  app.add_option("--out", out_dir, "output folder (default: <model folder>/eval_fold<F>)");
+  app.add_option("--protocol", protocol_name, "ep2 (paper) or ep1")
+      ->check(CLI::IsMember({"ep1", "ep2"}));
+  app.add_option("--methods", method_list,
+                 "comma-separated: CE-T,AvgEst,LinEst,OCP and *_MP, or all");
+  app.add_flag("--reference-compat", reference_compat,
+               "the reference's off-by-one boundary and support-location LinEst");
+  app.add_option("--analysis-episodes", analysis_episodes,
+                 "training episodes for the AvgEst_MP / LinEst fit");
+  app.add_option("--overlays", overlay_volumes, "query volumes with PNG overlays (0: none)");
+  app.add_option("--batch-size", batch_size, "slices per encoder call");
+  app.add_option("--out", out_dir, "output folder (default: <run>/eval_fold<F>_<protocol>)");
   app.add_option("--set", overrides, "override a config key");
   app.add_option("--dataset-set", dataset_overrides, "override a dataset key");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
@@ -44,69 +87,135 @@ int main(int argc, char** argv) {
 
   return core::run_cli("eval-fold", [&] {
     core::setup_logging(log_level);
+    if (run_dir.empty() == config_file.empty()) {
+      throw std::invalid_argument("give either --run or --config");
+    }
+    if (!run_dir.empty()) {
+      config_file = run_dir / "config.yaml";
+      if (model_file.empty()) model_file = run_dir / "model.pth";
+      if (!fs::exists(model_file)) {
+        throw std::runtime_error(model_file.string() +
+                                 ": no model in the run folder (has train-tpm finished?)");
+      }
+    }
     if (fold >= 0) overrides.push_back("fold=" + std::to_string(fold));
     auto config = config::load_config<train::TrainConfig>(config_file, overrides);
+    // A run folder keeps the resolved dataset next to its config.
+    const fs::path run_dataset = config_file.parent_path() / "dataset.yaml";
+    const fs::path dataset_file =
+        fs::exists(run_dataset) ? run_dataset : fs::path(config.dataset);
     const auto dataset_config =
-        config::load_config<data::DatasetConfig>(config.dataset, dataset_overrides);
+        config::load_config<data::DatasetConfig>(dataset_file, dataset_overrides);
+    const std::string suffix = protocol_name + (reference_compat ? "_compat" : "");
+    const fs::path base = run_dir.empty() ? out_dir : run_dir;
+    if (base.empty()) throw std::invalid_argument("--out is required with --config");
     if (out_dir.empty()) {
-      out_dir = model_file.parent_path() / ("eval_fold" + std::to_string(config.fold));
+      out_dir = run_dir / ("eval_fold" + std::to_string(config.fold) + "_" + suffix);
     }
     fs::create_directories(out_dir);
 
     eval::FoldEvaluationOptions options;
+    options.protocol = protocol_name == "ep1" ? eval::Protocol::kEP1 : eval::Protocol::kEP2;
+    options.methods = eval::parse_methods(method_list);
+    options.reference_compat = reference_compat;
+    options.batch_size = batch_size;
+    options.seed = static_cast<uint64_t>(config.seed);
     options.device = core::resolve_device(config.device);
-    options.precision = core::resolve_precision(config.precision, options.device);
     options.image_size = config.episodes.image_size;
+    const core::Precision precision = core::resolve_precision(config.precision, options.device);
     const int threads = core::configure_threads(config.threads);
 
-    config.encoder.weights.clear();  // every weight comes from the model file
+    std::string source;
+    if (!model_file.empty()) {
+      config.encoder.weights.clear();  // every weight comes from the model file
+      source = model_file.string();
+    } else {
+      source = "initial weights " + (config.encoder.weights.empty() ? std::string("(random)")
+                                                                     : config.encoder.weights.string());
+    }
     models::FewShotSegmenter model = train::make_segmenter(config);
-    const auto report = models::load_state_dict(*model, io::read_torch_state_dict(model_file));
+    if (!model_file.empty()) {
+      const auto report = models::load_state_dict(*model, io::read_torch_state_dict(model_file));
+      source += " (" + report.summary() + ")";
+    }
     model->to(options.device);
+    model->eval();
     const data::VolumeDataset dataset(dataset_config);
-    spdlog::info("{} fold {}: {} ({}), {} threads, {}", dataset_config.name, config.fold,
-                 model_file.string(), report.summary(), threads,
-                 core::to_string(options.precision));
+    spdlog::info("{} fold {} {}: {}, {} threads, {}", dataset_config.name, config.fold,
+                 protocol_name, source, threads, core::to_string(precision));
+    const eval::SliceEncoder encoder =
+        eval::make_slice_encoder(model->encoder, options.device, precision);
 
-    const auto results = eval::evaluate_fold(*model, dataset, config.fold, options);
-
-    std::ofstream csv(out_dir / "dice.csv");
-    csv << "fold,organ,label,support_id,support_slice,query_id,ce_t,avg_est\n";
-    std::map<std::string, std::pair<double, double>> sums;
-    std::map<std::string, int> counts;
-    for (const auto& r : results) {
-      csv << config.fold << "," << r.organ << "," << r.label << "," << r.support_id << ","
-          << r.support_slice << "," << r.query_id << "," << r.ce_t << "," << r.avg_est << "\n";
-      sums[r.organ].first += r.ce_t;
-      sums[r.organ].second += r.avg_est;
-      ++counts[r.organ];
-    }
-    std::ostringstream table;
-    table << "| method |";
-    for (const auto& [organ, sum] : sums) table << " " << organ << " |";
-    table << " mean |\n| --- |";
-    for (size_t i = 0; i <= sums.size(); ++i) table << " ---: |";
-    table << "\n";
-    for (int method = 0; method < 2; ++method) {
-      table << (method == 0 ? "| CE-T |" : "| AvgEst |");
-      double total = 0.0;
-      for (const auto& [organ, sum] : sums) {
-        const double mean = (method == 0 ? sum.first : sum.second) / counts[organ];
-        total += mean;
-        char cell[32];
-        std::snprintf(cell, sizeof(cell), " %.4f |", mean);
-        table << cell;
+    eval::TrainingPriors priors;
+    if (needs_priors(options.methods)) {
+      const fs::path priors_file =
+          base / ("training_priors_fold" + std::to_string(config.fold) +
+                  (reference_compat ? "_compat" : "") + ".json");
+      if (fs::exists(priors_file) &&
+          eval::read_training_priors(priors_file).episodes == analysis_episodes) {
+        priors = eval::read_training_priors(priors_file);
+        spdlog::info("training priors from {}", priors_file.string());
+      } else {
+        data::SupervoxelEpisodeOptions episodes = config.episodes;
+        const data::SupervoxelEpisodeSampler sampler(
+            dataset, dataset.training_indices(config.fold), episodes,
+            static_cast<uint64_t>(config.seed) + 1);
+        eval::PriorAnalysisOptions analysis;
+        analysis.episodes = analysis_episodes;
+        analysis.workers = config.workers;
+        analysis.reference_compat = reference_compat;
+        analysis.seed = static_cast<uint64_t>(config.seed);
+        analysis.device = options.device;
+        priors = eval::analyze_training_priors(*model->head, encoder, sampler, analysis);
+        eval::write_training_priors(priors, priors_file);
+        spdlog::info("training priors ({} episodes) in {}", analysis_episodes,
+                     priors_file.string());
       }
-      char cell[32];
-      std::snprintf(cell, sizeof(cell), " %.4f |\n", total / sums.size());
-      table << cell;
+      spdlog::info("AvgEst_MP prior {:.4f}; LinEst logit = {:.3f} + {:.3f} (loc - 0.5)^2 + "
+                   "{:.3f} size (one prototype), {:.3f} + {:.3f} (loc - 0.5)^2 + {:.3f} size "
+                   "(multi)",
+                   priors.average_multi, priors.linear_single.intercept,
+                   priors.linear_single.location_coef, priors.linear_single.size_coef,
+                   priors.linear_multi.intercept, priors.linear_multi.location_coef,
+                   priors.linear_multi.size_coef);
+      options.priors = &priors;
     }
-    config::write_text_atomically(out_dir / "summary.md",
-                                  "Mean 3D Dice over the query volumes of fold " +
-                                      std::to_string(config.fold) + " (" + model_file.string() +
-                                      ")\n\n" + table.str());
-    std::printf("%s", table.str().c_str());
-    spdlog::info("per-volume Dice in {}", (out_dir / "dice.csv").string());
+
+    // Overlays: the scored slice with the most true voxels, per query volume, organ, method.
+    const fs::path overlay_dir = out_dir / "overlays";
+    std::vector<int> overlay_ids;
+    eval::PredictionObserver observer = [&](const eval::PredictionView& view) {
+      if (std::find(overlay_ids.begin(), overlay_ids.end(), view.query_id) == overlay_ids.end()) {
+        if (static_cast<int>(overlay_ids.size()) >= overlay_volumes) return;
+        overlay_ids.push_back(view.query_id);
+      }
+      const int64_t best = view.truth.flatten(1).sum(1).argmax().item<int64_t>();
+      fs::create_directories(overlay_dir);
+      io::write_image(eval::overlay_rgb(view.query_image[best], view.truth[best],
+                                        view.prediction[best]),
+                      overlay_dir / ("query" + std::to_string(view.query_id) + "_" +
+                                     slug(view.organ) + "_z" +
+                                     std::to_string(view.slices[static_cast<size_t>(best)]) +
+                                     "_" + slug(view.method) + ".png"));
+    };
+
+    const auto started = std::chrono::steady_clock::now();
+    const auto records =
+        eval::evaluate_fold(*model->head, encoder, dataset, config.fold, options, observer);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    config::write_text_atomically(out_dir / "dice.csv", eval::dice_csv(records, config.fold));
+    config::write_text_atomically(out_dir / "results.json",
+                                  eval::dice_json(records, config.fold, protocol_name));
+    const std::string table = eval::dice_markdown(eval::mean_dice(records));
+    config::write_text_atomically(
+        out_dir / "summary.md",
+        "Mean 3D Dice over the query volumes of fold " + std::to_string(config.fold) + ", " +
+            protocol_name + (reference_compat ? ", reference_compat" : "") + " (" + source +
+            ")\n\n" + table);
+    std::printf("%s", table.c_str());
+    spdlog::info("evaluation {:.1f} s; results in {}", seconds, out_dir.string());
     return 0;
   });
 }

@@ -113,11 +113,12 @@ void YamlReader::decode(const YAML::Node& node, const std::string& key,
   bool from_cli = false;
   for (const auto& overridden : context_.overridden_keys) from_cli |= (overridden == key);
   // Paths written in a file are relative to that file; paths given on the command line are
-  // relative to the working directory.
+  // relative to the working directory. Resolved paths are absolute, so that a resolved config
+  // saved into a run folder reads back the same from anywhere.
   if (path.is_relative() && !from_cli && !context_.base_dir.empty()) {
     path = context_.base_dir / path;
   }
-  out = path.lexically_normal();
+  out = std::filesystem::absolute(path).lexically_normal();
 }
 
 }  // namespace protoseg::config

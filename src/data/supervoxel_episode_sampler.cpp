@@ -130,9 +130,11 @@ Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
     const size_t first = pick(slices.size() - 1);
     if (pixels[slices[first]] < options_.min_support_pixels) continue;
 
-    int64_t support_z = slices[first];
-    int64_t query_z = slices[first + 1];
-    if (std::bernoulli_distribution(0.5)(rng)) std::swap(support_z, query_z);
+    int64_t support_rank = static_cast<int64_t>(first);
+    int64_t query_rank = support_rank + 1;
+    if (std::bernoulli_distribution(0.5)(rng)) std::swap(support_rank, query_rank);
+    const int64_t support_z = slices[static_cast<size_t>(support_rank)];
+    const int64_t query_z = slices[static_cast<size_t>(query_rank)];
 
     const int label = v.labels[label_pick];
     const int size = options_.image_size;
@@ -161,6 +163,9 @@ Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
     episode.label = label;
     episode.support_slice = support_z;
     episode.query_slice = query_z;
+    episode.volume_depth = v.depth;
+    episode.label_slice_count = static_cast<int64_t>(slices.size());
+    episode.support_rank = support_rank;
     episode.augmented_support = augmented_support;
     return episode;
   }

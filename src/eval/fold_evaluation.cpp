@@ -1,11 +1,18 @@
 #include "protoseg/eval/fold_evaluation.h"
 
+#include <chrono>
+#include <map>
 #include <stdexcept>
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "protoseg/data/supervoxel_episode_sampler.h"
 #include "protoseg/data/z_score.h"
+#include "protoseg/eval/binary_predictor.h"
 #include "protoseg/eval/dice.h"
+#include "protoseg/eval/support_prototypes.h"
 #include "protoseg/io/volume_io.h"
 
 namespace protoseg::eval {
@@ -15,8 +22,9 @@ namespace F = torch::nn::functional;
 
 struct LoadedVolume {
   int id;
-  at::Tensor image;   // [D, S, S] z-scored, resized to the network size
-  at::Tensor labels;  // [D, H, W] int64 at the original size
+  at::Tensor image;          // [D, H, W] z-scored
+  at::Tensor network_image;  // [D, S, S]
+  at::Tensor labels;         // [D, H, W] int64
 };
 
 at::Tensor resize(const at::Tensor& slices, int64_t height, int64_t width, bool nearest) {
@@ -27,7 +35,7 @@ at::Tensor resize(const at::Tensor& slices, int64_t height, int64_t width, bool 
   } else {
     options.mode(torch::kBilinear).align_corners(false);
   }
-  return F::interpolate(slices.unsqueeze(1), options).squeeze(1);
+  return F::interpolate(slices.unsqueeze(1).to(torch::kFloat), options).squeeze(1);
 }
 
 LoadedVolume load(const data::VolumeDataset& dataset, size_t index, int size) {
@@ -35,87 +43,199 @@ LoadedVolume load(const data::VolumeDataset& dataset, size_t index, int size) {
   const io::Volume image = io::read_volume(image_file);
   const io::Volume labels =
       io::read_label_map_for(dataset.label_path(index), image.geometry, image_file);
-  return {dataset.ids()[index], resize(data::z_score(image.data, image_file), size, size, false),
-          labels.data};
+  const at::Tensor z_scored = data::z_score(image.data, image_file);
+  return {dataset.ids()[index], z_scored, resize(z_scored, size, size, false), labels.data};
+}
+
+// z indices of the slices that hold `label`, ascending.
+std::vector<int64_t> organ_slices(const at::Tensor& labels, int label) {
+  const at::Tensor present = labels.eq(label).flatten(1).any(1).nonzero().flatten().cpu();
+  return {present.data_ptr<int64_t>(), present.data_ptr<int64_t>() + present.numel()};
+}
+
+struct SupportSlice {
+  int64_t z = 0;
+  double location = 0.0;  // rank among the organ slices / (n - 1): the reference's LinEst input
+  SupportPrototypes prototypes;
+};
+
+struct Organ {
+  std::string name;
+  int label;
+  std::vector<SupportSlice> supports;  // one per chunk
+};
+
+std::vector<double> support_positions(Protocol protocol) {
+  if (protocol == Protocol::kEP2) return {0.5};
+  return {1.0 / 6.0, 0.5, 5.0 / 6.0};
+}
+
+bool needs_training_priors(const InferenceMethod& m) {
+  return m.rule == PriorRule::kLinEst || (m.rule == PriorRule::kAvgEst && m.multi_prototype);
 }
 
 }  // namespace
 
-std::vector<OrganDice> evaluate_fold(models::FewShotSegmenterImpl& model,
-                                     const data::VolumeDataset& dataset, int fold,
-                                     const FoldEvaluationOptions& options) {
+std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
+                                      const SliceEncoder& encoder,
+                                      const data::VolumeDataset& dataset, int fold,
+                                      const FoldEvaluationOptions& options,
+                                      const PredictionObserver& observer) {
   const std::vector<size_t> volumes = dataset.fold_indices(fold);
   if (volumes.size() < 2) {
     throw std::runtime_error("fold " + std::to_string(fold) +
                              " needs a support volume and at least one query volume");
   }
-  model.eval();
+  for (const InferenceMethod& m : options.methods) {
+    if (needs_training_priors(m) && options.priors == nullptr) {
+      throw std::invalid_argument(method_name(m) +
+                                  " needs the prior analysis of training episodes");
+    }
+  }
   torch::NoGradGuard no_grad;
   const int size = options.image_size;
+  const auto device = options.device;
   const LoadedVolume support = load(dataset, volumes.back(), size);
 
-  // One support slice per organ: int(position * n) among the n slices holding the organ.
-  struct Support {
-    std::string organ;
-    int label;
-    int slice;
-    at::Tensor image;  // [1, 1, S, S]
-    at::Tensor mask;   // [1, S, S]
-  };
-  std::vector<Support> supports;
-  for (const auto& [organ, label] : dataset.config().labels) {
-    const at::Tensor present = support.labels.eq(label).sum({1, 2}).gt(0).nonzero().flatten();
-    if (present.numel() == 0) {
+  // Support slices of every organ, encoded in one call.
+  std::vector<Organ> organs;
+  std::vector<at::Tensor> support_images, support_masks;
+  for (const auto& [name, label] : dataset.config().labels) {
+    const std::vector<int64_t> present = organ_slices(support.labels, label);
+    if (present.empty()) {
       throw std::runtime_error(dataset.image_path(volumes.back()).string() +
-                               ": support volume has no '" + organ + "' (label " +
+                               ": support volume has no '" + name + "' (label " +
                                std::to_string(label) + ")");
     }
-    const auto n = present.numel();
-    const int z = static_cast<int>(
-        present[static_cast<int64_t>(options.support_position * static_cast<double>(n))]
-            .item<int64_t>());
-    const at::Tensor mask =
-        resize(support.labels[z].eq(label).to(torch::kFloat).unsqueeze(0), size, size, true);
-    supports.push_back({organ, label, z,
-                        support.image[z].unsqueeze(0).unsqueeze(0).to(options.device),
-                        mask.to(options.device)});
+    Organ organ{name, label, {}};
+    const auto n = static_cast<int64_t>(present.size());
+    for (double position : support_positions(options.protocol)) {
+      const auto rank = static_cast<int64_t>(position * static_cast<double>(n));
+      SupportSlice s;
+      s.z = present[static_cast<size_t>(rank)];
+      s.location = slice_location(rank, n);
+      organ.supports.push_back(s);
+      support_images.push_back(support.network_image[s.z]);
+      support_masks.push_back(resize(support.labels[s.z].eq(label).unsqueeze(0), size, size, true)[0]);
+    }
+    organs.push_back(std::move(organ));
   }
-
-  const at::Tensor prior = model.head->average_estimated_prior().detach();
-  std::vector<OrganDice> results;
-  for (size_t q = 0; q + 1 < volumes.size(); ++q) {
-    const LoadedVolume query = load(dataset, volumes[q], size);
-    const int64_t depth = query.image.size(0);
-    const int64_t height = query.labels.size(1);
-    const int64_t width = query.labels.size(2);
-    for (const Support& s : supports) {
-      std::vector<at::Tensor> ce_t, avg_est;
-      for (int64_t begin = 0; begin < depth; begin += options.batch_size) {
-        const int64_t end = std::min<int64_t>(depth, begin + options.batch_size);
-        const at::Tensor batch = query.image.slice(0, begin, end).unsqueeze(1).to(options.device);
-        models::FewShotPrediction out;
-        {
-          core::AutocastGuard autocast(options.device, options.precision);
-          out = model.forward(s.image, s.mask, batch);
-        }
-        ce_t.push_back(out.query_probabilities.select(1, 1).cpu());
-        const at::Tensor foreground =
-            model.head
-                ->foreground_probability(model.head->anomaly_score(out.query_cosine), out.threshold,
-                                         prior)
-                .unsqueeze(1);
-        avg_est.push_back(
-            models::two_class_probabilities(foreground, size, size).select(1, 1).cpu());
-      }
-      auto dice = [&](const std::vector<at::Tensor>& probabilities) {
-        const at::Tensor p = resize(torch::cat(probabilities), height, width, false);
-        return dice_coefficient(p.gt(0.5), query.labels.eq(s.label));
-      };
-      results.push_back(
-          {s.organ, s.label, support.id, s.slice, query.id, dice(ce_t), dice(avg_est)});
+  const at::Tensor support_features =
+      encode_slices(encoder, torch::stack(support_images), static_cast<int>(support_images.size()),
+                    device);
+  const double sigma_f = head.sigma_foreground.item<double>();
+  int64_t support_index = 0;
+  for (Organ& organ : organs) {
+    for (SupportSlice& s : organ.supports) {
+      at::Generator generator =
+          at::detail::createCPUGenerator(data::episode_seed(options.seed, support_index));
+      s.prototypes = make_support_prototypes(
+          support_features.slice(0, support_index, support_index + 1),
+          support_masks[static_cast<size_t>(support_index)].to(device), sigma_f,
+          options.mixture, generator);
+      ++support_index;
     }
   }
-  return results;
+
+  const at::Tensor average_prior = head.average_estimated_prior().detach();
+  std::vector<DiceRecord> records;
+  for (size_t q = 0; q + 1 < volumes.size(); ++q) {
+    const auto started = std::chrono::steady_clock::now();
+    const LoadedVolume query = load(dataset, volumes[q], size);
+    const int64_t depth = query.labels.size(0);
+    const at::Tensor features =
+        encode_slices(encoder, query.network_image, options.batch_size, device);
+    for (const Organ& organ : organs) {
+      // Chunks of query slices, each with its support slice.
+      std::vector<std::vector<int64_t>> chunks;
+      if (options.protocol == Protocol::kEP2) {
+        chunks.emplace_back();
+        for (int64_t z = 0; z < depth; ++z) chunks.back().push_back(z);
+      } else {
+        const std::vector<int64_t> present = organ_slices(query.labels, organ.label);
+        const auto n = static_cast<int64_t>(present.size());
+        const auto parts = static_cast<int64_t>(organ.supports.size());
+        for (int64_t j = 0; j < parts; ++j) {
+          chunks.emplace_back(present.begin() + j * n / parts, present.begin() + (j + 1) * n / parts);
+        }
+      }
+      std::map<std::string, std::vector<at::Tensor>> predictions;
+      std::vector<int64_t> scored_slices;
+      for (size_t j = 0; j < chunks.size(); ++j) {
+        if (chunks[j].empty()) continue;
+        scored_slices.insert(scored_slices.end(), chunks[j].begin(), chunks[j].end());
+        const SupportSlice& s = organ.supports[j];
+        const at::Tensor index = torch::tensor(chunks[j]).to(device);
+        const BinaryPredictor predictor(head, s.prototypes, features.index_select(0, index), size);
+        const at::Tensor truth =
+            resize(query.labels.index_select(0, index.cpu()).eq(organ.label), size, size, true)
+                .to(device);
+        std::vector<double> locations;
+        for (int64_t z : chunks[j]) locations.push_back(slice_location(z, depth));
+        for (const InferenceMethod& m : options.methods) {
+          const bool mp = m.multi_prototype;
+          at::Tensor prediction;
+          switch (m.rule) {
+            case PriorRule::kCeT:
+              prediction = predictor.predict(mp, torch::tensor(0.5));
+              break;
+            case PriorRule::kAvgEst:
+              prediction = predictor.predict(
+                  mp, mp ? torch::tensor(options.priors->average_multi) : average_prior);
+              break;
+            case PriorRule::kLinEst: {
+              const LinearPrior& linear =
+                  mp ? options.priors->linear_multi : options.priors->linear_single;
+              std::vector<double> prior;
+              for (double location : locations) {
+                prior.push_back(linear.predict(
+                    options.reference_compat ? s.location : location,
+                    s.prototypes.foreground_fraction));
+              }
+              prediction = predictor.predict(mp, torch::tensor(prior));
+              break;
+            }
+            case PriorRule::kOracle:
+              prediction = predictor.predict_oracle(mp, truth, options.reference_compat);
+              break;
+          }
+          predictions[method_name(m)].push_back(prediction.cpu());
+        }
+      }
+      const at::Tensor slice_index = torch::tensor(scored_slices);
+      const at::Tensor truth = query.labels.index_select(0, slice_index).eq(organ.label);
+      for (const InferenceMethod& m : options.methods) {
+        const std::string name = method_name(m);
+        at::Tensor prediction;
+        if (!scored_slices.empty()) {
+          prediction = resize(torch::cat(predictions[name]), truth.size(1), truth.size(2), true)
+                           .gt(0.5);
+        } else {
+          prediction = torch::zeros_like(truth);
+        }
+        DiceRecord r;
+        r.organ = organ.name;
+        r.label = organ.label;
+        r.support_id = support.id;
+        for (const SupportSlice& s : organ.supports) r.support_slices.push_back(static_cast<int>(s.z));
+        r.query_id = query.id;
+        r.method = name;
+        r.dice = dice_coefficient(prediction, truth);
+        r.predicted_voxels = prediction.sum().item<int64_t>();
+        r.true_voxels = truth.sum().item<int64_t>();
+        records.push_back(r);
+        if (observer) {
+          const at::Tensor image = query.image.index_select(0, slice_index);
+          observer({query.id, organ.name, name, image, prediction, truth, scored_slices});
+        }
+      }
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("fold {}: query volume {} ({} slices, {} organs x {} methods) in {:.1f} s", fold,
+                 query.id, depth, organs.size(), options.methods.size(), seconds);
+  }
+  return records;
 }
 
 }  // namespace protoseg::eval

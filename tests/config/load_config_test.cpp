@@ -54,7 +54,7 @@ TEST(LoadConfigTest, ReadsValuesAndResolvesPathsAgainstTheFile) {
       "name: demo\ndata: ../volumes\namp: true\nfolds: [0, 2]\noptimizer:\n  lr: 0.01\n");
   const auto config = load_config<ExperimentConfig>(file);
   EXPECT_EQ(config.name, "demo");
-  EXPECT_EQ(config.data, (file.parent_path() / "../volumes").lexically_normal());
+  EXPECT_EQ(config.data, std::filesystem::absolute(file.parent_path() / "../volumes").lexically_normal());
   EXPECT_TRUE(config.amp);
   EXPECT_EQ(config.folds, (std::vector<int>{0, 2}));
   EXPECT_DOUBLE_EQ(config.optimizer.lr, 0.01);
@@ -101,7 +101,7 @@ TEST(LoadConfigTest, OverridesAreAppliedAndValidatedAgain) {
   EXPECT_EQ(config.optimizer.steps, 7);
   EXPECT_EQ(config.folds, (std::vector<int>{1, 3}));
   // Command-line paths stay relative to the working directory.
-  EXPECT_EQ(config.data, std::filesystem::path("relative/dir"));
+  EXPECT_EQ(config.data, std::filesystem::absolute("relative/dir").lexically_normal());
 
   try {
     load_config<ExperimentConfig>(file, {"optimizer.lr=fast", "optimiser.lr=1", "noequals"});

@@ -76,6 +76,11 @@ TEST_F(SupervoxelEpisodeSamplerRealDataTest, EpisodesSatisfyTheSamplingRules) {
     }
     EXPECT_GE(labels[low].eq(e.label).sum().item<int64_t>(), 200);
     swapped += e.support_slice > e.query_slice;
+    // Slice locations: the support's rank among the supervoxel's slices.
+    EXPECT_EQ(e.volume_depth, labels.size(0));
+    const at::Tensor occupied = labels.eq(e.label).sum({1, 2}).gt(20);
+    EXPECT_EQ(e.label_slice_count, occupied.sum().item<int64_t>());
+    EXPECT_EQ(e.support_rank, occupied.slice(0, 0, e.support_slice).sum().item<int64_t>());
   }
   EXPECT_GT(swapped, 5);
   EXPECT_LT(swapped, 35);

@@ -23,6 +23,9 @@ struct Episode {
   int64_t label = -1;              ///< supervoxel id (or organ label) of the foreground
   int64_t support_slice = -1;      ///< z index (tensor axis 0) of the support slice
   int64_t query_slice = -1;        ///< z index of the query slice
+  int64_t volume_depth = 0;        ///< slices in the volume (for slice locations)
+  int64_t label_slice_count = 0;   ///< slices the structure occupies (sampled slices only)
+  int64_t support_rank = -1;       ///< rank of the support slice among those slices
   bool augmented_support = false;  ///< true: the support was augmented, false: the query
 };
 

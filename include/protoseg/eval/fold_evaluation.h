@@ -1,47 +1,82 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <c10/core/Device.h>
 
-#include "protoseg/core/precision.h"
 #include "protoseg/data/volume_dataset.h"
-#include "protoseg/models/few_shot_segmenter.h"
+#include "protoseg/eval/inference_method.h"
+#include "protoseg/eval/slice_encoder.h"
+#include "protoseg/eval/spherical_mixture.h"
+#include "protoseg/eval/training_priors.h"
+#include "protoseg/models/tied_prototype_head.h"
 
 namespace protoseg::eval {
 
-/// Settings of the few-shot evaluation protocol EP2 (TPM, SSL-ALPNet).
-struct FoldEvaluationOptions {
-  /// Slices are resized to this size for the network (probabilities are resized back).
-  int image_size = 256;
-  /// Query slices per forward pass.
-  int batch_size = 8;
-  /// The support slice is the one at int(position * n) among the n slices holding the organ.
-  double support_position = 0.5;
-  c10::Device device = c10::kCPU;
-  core::Precision precision = core::Precision::kFloat32;
+/// The two few-shot evaluation protocols of SSL-ALPNet / ADNet / TPM.
+enum class Protocol {
+  /// Every query slice, one support slice per organ at int(0.5 n) of its n organ slices.
+  kEP2,
+  /// Only the query's organ slices, in three chunks; chunk j uses the support slice at
+  /// int(p_j n) of the support's n organ slices, p = 1/6, 1/2, 5/6. Dice over those slices.
+  kEP1,
 };
 
-/// Dice of one organ on one query volume, for each inference rule.
-struct OrganDice {
+/// Settings of one fold's evaluation.
+struct FoldEvaluationOptions {
+  Protocol protocol = Protocol::kEP2;
+  /// Slices are resized to this size for the network; predictions are resized back (nearest).
+  int image_size = 256;
+  /// Slices per encoder call.
+  int batch_size = 8;
+  std::vector<InferenceMethod> methods = all_binary_methods();
+  /// Needed for AvgEst_MP, LinEst and LinEst_MP (analyze_training_priors).
+  const TrainingPriors* priors = nullptr;
+  /// The reference's behaviour: off-by-one oracle boundary, LinEst on the support slice's
+  /// rank among the organ slices (one prior per query volume).
+  bool reference_compat = false;
+  SphericalMixtureOptions mixture;
+  uint64_t seed = 2021;  ///< seeds the multi-prototype EM starts
+  c10::Device device = c10::kCPU;
+};
+
+/// Dice of one method for one organ on one query volume.
+struct DiceRecord {
   std::string organ;
   int label = 0;
-  int support_id = 0;     ///< numeric id of the support volume
-  int support_slice = 0;  ///< z index of the support slice in it
+  int support_id = 0;                   ///< numeric id of the support volume
+  std::vector<int> support_slices;      ///< z of the support slice(s) (EP1: one per chunk)
   int query_id = 0;
-  double ce_t = 0.0;     ///< p_F = 0.5 with the learned threshold (CE-T; "ADNet" with T-loss)
-  double avg_est = 0.0;  ///< p_F from the EMA of training ideal thresholds (AvgEst)
+  std::string method;                   ///< method_name()
+  double dice = 0.0;                    ///< dice_coefficient() of the 3D prediction
+  int64_t predicted_voxels = 0;
+  int64_t true_voxels = 0;
 };
 
-/// EP2 on fold `fold` of `dataset`: the fold's last volume is the support; for every organ of
-/// the dataset's labels its slice at int(support_position * n) among the n slices containing
-/// the organ is the support slice; every slice of every other fold volume is a query. Volumes
-/// are z-scored; the 3D prediction is P(F|x) > 0.5 per slice. The model is used in eval mode
-/// without gradients. Throws std::runtime_error naming the volume when the support lacks an
-/// organ.
-std::vector<OrganDice> evaluate_fold(models::FewShotSegmenterImpl& model,
-                                     const data::VolumeDataset& dataset, int fold,
-                                     const FoldEvaluationOptions& options);
+/// A prediction as it is scored, for callers that want to look at it (overlays).
+struct PredictionView {
+  int query_id;
+  const std::string& organ;
+  const std::string& method;
+  const at::Tensor& query_image;  ///< [d, H, W] float32, z-scored (the scored slices)
+  const at::Tensor& prediction;   ///< [d, H, W] bool
+  const at::Tensor& truth;        ///< [d, H, W] bool
+  const std::vector<int64_t>& slices;  ///< z of each of the d slices in the volume
+};
+using PredictionObserver = std::function<void(const PredictionView&)>;
+
+/// Few-shot evaluation of fold `fold` of `dataset`: the fold's last volume is the support, the
+/// others are queries, volumes are z-scored. The support slices of all organs go through
+/// `encoder` in one call, and every query volume's slices once (in batches of batch_size),
+/// whatever the number of organs and methods. Throws std::runtime_error naming the volume when
+/// the support lacks an organ, and std::invalid_argument when a method needs `priors` and none
+/// are given.
+std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
+                                      const SliceEncoder& encoder,
+                                      const data::VolumeDataset& dataset, int fold,
+                                      const FoldEvaluationOptions& options,
+                                      const PredictionObserver& observer = {});
 
 }  // namespace protoseg::eval

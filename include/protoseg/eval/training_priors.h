@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include <c10/core/Device.h>
+
+#include "protoseg/data/supervoxel_episode_sampler.h"
+#include "protoseg/eval/linear_prior.h"
+#include "protoseg/eval/slice_encoder.h"
+#include "protoseg/eval/spherical_mixture.h"
+#include "protoseg/models/tied_prototype_head.h"
+
+namespace protoseg::eval {
+
+/// One training query of the prior analysis.
+struct PriorSample {
+  int64_t episode = 0;
+  double location = 0.0;          ///< slice location feature in [0, 1]
+  double support_fraction = 0.0;  ///< foreground share of the support mask
+  double prior_single = 0.0;      ///< ideal class prior, one prototype (NaN: no boundary)
+  double prior_multi = 0.0;       ///< ideal prior, multi-prototypes
+};
+
+/// What AvgEst (multi-prototype) and LinEst need, fitted on training episodes (the
+/// reference's analysis pass): mean ideal priors and the two linear models.
+struct TrainingPriors {
+  double average_single = 0.0;  ///< mean finite ideal prior, one prototype
+  double average_multi = 0.0;   ///< mean finite ideal prior, multi-prototypes
+  LinearPrior linear_single;
+  LinearPrior linear_multi;
+  /// true: the reference's behaviour (off-by-one boundary, support slice rank among the
+  /// structure's slices as "location"); false: our fix (query slice z / (depth - 1)).
+  bool reference_compat = false;
+  int episodes = 0;  ///< training episodes analysed
+  std::vector<PriorSample> samples;
+};
+
+struct PriorAnalysisOptions {
+  int episodes = 1000;
+  /// Episodes per encoder call (support and query of each: 2 x batch images).
+  int batch_size = 8;
+  int workers = 2;
+  bool reference_compat = false;
+  SphericalMixtureOptions mixture;
+  uint64_t seed = 2021;  ///< seeds the mixtures' starts
+  c10::Device device = c10::kCPU;
+};
+
+/// The location feature of LinEst for a slice: z / (depth - 1) (0 for one slice).
+double slice_location(int64_t z, int64_t depth);
+
+/// Runs `options.episodes` episodes of `sampler` (numbers 0, 1, ...) through the encoder and
+/// the head (eval mode, no gradients) and records each query's ideal priors and features,
+/// then fits the averages and linear models. Logs progress.
+TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head,
+                                       const SliceEncoder& encoder,
+                                       const data::SupervoxelEpisodeSampler& sampler,
+                                       const PriorAnalysisOptions& options);
+
+/// JSON with the fitted values (samples go to a CSV next to it by write_training_priors).
+void write_training_priors(const TrainingPriors& priors, const std::filesystem::path& json_file);
+/// Reads write_training_priors' JSON; throws std::runtime_error naming the file when it is
+/// missing or malformed.
+TrainingPriors read_training_priors(const std::filesystem::path& json_file);
+
+}  // namespace protoseg::eval

@@ -1,0 +1,103 @@
+#include "protoseg/eval/binary_predictor.h"
+
+#include <torch/torch.h>
+
+#include "protoseg/eval/ideal_threshold.h"
+#include "protoseg/models/prototype_ops.h"
+
+namespace protoseg::eval {
+namespace {
+
+namespace F = torch::nn::functional;
+
+// A prior given as a scalar or one value per slice, shaped to broadcast over [D, h, w].
+at::Tensor per_slice(const at::Tensor& prior, int64_t slices, const at::TensorOptions& options) {
+  const at::Tensor p = prior.to(options);
+  TORCH_CHECK(p.numel() == 1 || p.numel() == slices, "a prior must be a scalar or one per slice (",
+              slices, "), got ", p.sizes());
+  return p.numel() == 1 ? p.reshape({1, 1, 1}) : p.reshape({slices, 1, 1});
+}
+
+at::Tensor true_counts(const at::Tensor& true_masks) {
+  return true_masks.gt(0).flatten(1).sum(1);
+}
+
+}  // namespace
+
+BinaryPredictor::BinaryPredictor(const models::TiedPrototypeHeadImpl& head,
+                                 const SupportPrototypes& support, at::Tensor query_features,
+                                 int64_t image_size)
+    : head_(head), support_(support), image_size_(image_size) {
+  TORCH_CHECK(query_features.dim() == 4, "query features must be [D,C,h,w], got ",
+              query_features.sizes());
+  torch::NoGradGuard no_grad;
+  const at::Tensor features = query_features.to(torch::kFloat);
+  const int64_t slices = features.size(0);
+  single_cosine_ = models::prototype_cosine(
+      features, support.prototype.to(features.options()).expand({slices, -1}));
+  mixture_cosine_ = mixture_cosines(features, support.mixture);
+}
+
+at::Tensor BinaryPredictor::upsample(const at::Tensor& grid) const {
+  const bool add_channel = grid.dim() == 3;
+  const at::Tensor batch = add_channel ? grid.unsqueeze(1) : grid;
+  const at::Tensor up =
+      F::interpolate(batch, F::InterpolateFuncOptions()
+                                .size(std::vector<int64_t>{image_size_, image_size_})
+                                .mode(torch::kBilinear)
+                                .align_corners(true));
+  return add_channel ? up.squeeze(1) : up;
+}
+
+at::Tensor BinaryPredictor::predict(bool multi_prototype, const at::Tensor& prior) const {
+  torch::NoGradGuard no_grad;
+  const int64_t slices = single_cosine_.size(0);
+  const at::Tensor p = per_slice(prior, slices, single_cosine_.options());
+  at::Tensor foreground;
+  if (multi_prototype) {
+    foreground = mixture_foreground_probability(
+        mixture_cosine_, support_.mixture.weights, head_.sigma_foreground,
+        head_.sigma_background, p, head_.options.feature_dim());
+  } else {
+    foreground = head_.foreground_probability(head_.anomaly_score(single_cosine_),
+                                              head_.threshold(0.5), p);
+  }
+  return upsample(foreground).gt(0.5);
+}
+
+at::Tensor BinaryPredictor::score_map(bool multi_prototype) const {
+  torch::NoGradGuard no_grad;
+  if (!multi_prototype) return upsample(models::sphere_distance(single_cosine_));
+  const at::Tensor cosines = upsample(mixture_cosine_);  // [D, K, S, S]
+  const double d = head_.options.feature_dim();
+  const at::Tensor& w = support_.mixture.weights;
+  return torch::sigmoid(mixture_log_density(cosines, w, head_.sigma_background, d) -
+                        mixture_log_density(cosines, w, head_.sigma_foreground, d));
+}
+
+at::Tensor BinaryPredictor::ideal_priors(bool multi_prototype, const at::Tensor& true_masks,
+                                         bool reference_off_by_one) const {
+  torch::NoGradGuard no_grad;
+  const at::Tensor scores = score_map(multi_prototype).flatten(1);
+  const at::Tensor threshold =
+      ideal_score_threshold(scores, true_counts(true_masks), reference_off_by_one)
+          .to(torch::kDouble);
+  const at::Tensor prior =
+      multi_prototype
+          ? threshold
+          : models::ideal_class_prior(threshold, head_.sigma_foreground.to(torch::kDouble),
+                                      head_.sigma_background.to(torch::kDouble),
+                                      head_.options.feature_dim());
+  return torch::where(threshold.isfinite(), prior, torch::full_like(prior, std::nan("")));
+}
+
+at::Tensor BinaryPredictor::predict_oracle(bool multi_prototype, const at::Tensor& true_masks,
+                                           bool reference_off_by_one) const {
+  torch::NoGradGuard no_grad;
+  const at::Tensor scores = score_map(multi_prototype);
+  const at::Tensor threshold = ideal_score_threshold(
+      scores.flatten(1), true_counts(true_masks).to(scores.device()), reference_off_by_one);
+  return scores.lt(threshold.reshape({-1, 1, 1}));
+}
+
+}  // namespace protoseg::eval
