@@ -9,8 +9,8 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
-#include <CLI/CLI.hpp>
 #include <torch/torch.h>
+#include <CLI/CLI.hpp>
 
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
@@ -102,8 +102,7 @@ int main(int argc, char** argv) {
     auto config = config::load_config<train::TrainConfig>(config_file, overrides);
     // A run folder keeps the resolved dataset next to its config.
     const fs::path run_dataset = config_file.parent_path() / "dataset.yaml";
-    const fs::path dataset_file =
-        fs::exists(run_dataset) ? run_dataset : fs::path(config.dataset);
+    const fs::path dataset_file = fs::exists(run_dataset) ? run_dataset : fs::path(config.dataset);
     const auto dataset_config =
         config::load_config<data::DatasetConfig>(dataset_file, dataset_overrides);
     const std::string suffix = protocol_name + (reference_compat ? "_compat" : "");
@@ -130,8 +129,9 @@ int main(int argc, char** argv) {
       config.encoder.weights.clear();  // every weight comes from the model file
       source = model_file.string();
     } else {
-      source = "initial weights " + (config.encoder.weights.empty() ? std::string("(random)")
-                                                                     : config.encoder.weights.string());
+      source =
+          "initial weights " + (config.encoder.weights.empty() ? std::string("(random)")
+                                                               : config.encoder.weights.string());
     }
     models::FewShotSegmenter model = train::make_segmenter(config);
     if (!model_file.empty()) {
@@ -148,18 +148,17 @@ int main(int argc, char** argv) {
 
     eval::TrainingPriors priors;
     if (needs_priors(options.methods)) {
-      const fs::path priors_file =
-          base / ("training_priors_fold" + std::to_string(config.fold) +
-                  (reference_compat ? "_compat" : "") + ".json");
+      const fs::path priors_file = base / ("training_priors_fold" + std::to_string(config.fold) +
+                                           (reference_compat ? "_compat" : "") + ".json");
       if (fs::exists(priors_file) &&
           eval::read_training_priors(priors_file).episodes == analysis_episodes) {
         priors = eval::read_training_priors(priors_file);
         spdlog::info("training priors from {}", priors_file.string());
       } else {
         data::SupervoxelEpisodeOptions episodes = config.episodes;
-        const data::SupervoxelEpisodeSampler sampler(
-            dataset, dataset.training_indices(config.fold), episodes,
-            static_cast<uint64_t>(config.seed) + 1);
+        const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(config.fold),
+                                                     episodes,
+                                                     static_cast<uint64_t>(config.seed) + 1);
         eval::PriorAnalysisOptions analysis;
         analysis.episodes = analysis_episodes;
         analysis.workers = config.workers;
@@ -171,13 +170,13 @@ int main(int argc, char** argv) {
         spdlog::info("training priors ({} episodes) in {}", analysis_episodes,
                      priors_file.string());
       }
-      spdlog::info("AvgEst_MP prior {:.4f}; LinEst logit = {:.3f} + {:.3f} (loc - 0.5)^2 + "
-                   "{:.3f} size (one prototype), {:.3f} + {:.3f} (loc - 0.5)^2 + {:.3f} size "
-                   "(multi)",
-                   priors.average_multi, priors.linear_single.intercept,
-                   priors.linear_single.location_coef, priors.linear_single.size_coef,
-                   priors.linear_multi.intercept, priors.linear_multi.location_coef,
-                   priors.linear_multi.size_coef);
+      spdlog::info(
+          "AvgEst_MP prior {:.4f}; LinEst logit = {:.3f} + {:.3f} (loc - 0.5)^2 + "
+          "{:.3f} size (one prototype), {:.3f} + {:.3f} (loc - 0.5)^2 + {:.3f} size "
+          "(multi)",
+          priors.average_multi, priors.linear_single.intercept, priors.linear_single.location_coef,
+          priors.linear_single.size_coef, priors.linear_multi.intercept,
+          priors.linear_multi.location_coef, priors.linear_multi.size_coef);
       options.priors = &priors;
     }
 
@@ -191,12 +190,11 @@ int main(int argc, char** argv) {
       }
       const int64_t best = view.truth.flatten(1).sum(1).argmax().item<int64_t>();
       fs::create_directories(overlay_dir);
-      io::write_image(eval::overlay_rgb(view.query_image[best], view.truth[best],
-                                        view.prediction[best]),
-                      overlay_dir / ("query" + std::to_string(view.query_id) + "_" +
-                                     slug(view.organ) + "_z" +
-                                     std::to_string(view.slices[static_cast<size_t>(best)]) +
-                                     "_" + slug(view.method) + ".png"));
+      io::write_image(
+          eval::overlay_rgb(view.query_image[best], view.truth[best], view.prediction[best]),
+          overlay_dir / ("query" + std::to_string(view.query_id) + "_" + slug(view.organ) + "_z" +
+                         std::to_string(view.slices[static_cast<size_t>(best)]) + "_" +
+                         slug(view.method) + ".png"));
     };
 
     const auto started = std::chrono::steady_clock::now();
@@ -210,10 +208,10 @@ int main(int argc, char** argv) {
                                   eval::dice_json(records, config.fold, protocol_name));
     const std::string table = eval::dice_markdown(eval::mean_dice(records));
     config::write_text_atomically(
-        out_dir / "summary.md",
-        "Mean 3D Dice over the query volumes of fold " + std::to_string(config.fold) + ", " +
-            protocol_name + (reference_compat ? ", reference_compat" : "") + " (" + source +
-            ")\n\n" + table);
+        out_dir / "summary.md", "Mean 3D Dice over the query volumes of fold " +
+                                    std::to_string(config.fold) + ", " + protocol_name +
+                                    (reference_compat ? ", reference_compat" : "") + " (" + source +
+                                    ")\n\n" + table);
     std::printf("%s", table.c_str());
     spdlog::info("evaluation {:.1f} s; results in {}", seconds, out_dir.string());
     return 0;

@@ -18,9 +18,7 @@ at::Tensor per_slice(const at::Tensor& prior, int64_t slices, const at::TensorOp
   return p.numel() == 1 ? p.reshape({1, 1, 1}) : p.reshape({slices, 1, 1});
 }
 
-at::Tensor true_counts(const at::Tensor& true_masks) {
-  return true_masks.gt(0).flatten(1).sum(1);
-}
+at::Tensor true_counts(const at::Tensor& true_masks) { return true_masks.gt(0).flatten(1).sum(1); }
 
 }  // namespace
 
@@ -55,12 +53,12 @@ at::Tensor BinaryPredictor::predict(bool multi_prototype, const at::Tensor& prio
   const at::Tensor p = per_slice(prior, slices, single_cosine_.options());
   at::Tensor foreground;
   if (multi_prototype) {
-    foreground = mixture_foreground_probability(
-        mixture_cosine_, support_.mixture.weights, head_.sigma_foreground,
-        head_.sigma_background, p, head_.options.feature_dim());
+    foreground = mixture_foreground_probability(mixture_cosine_, support_.mixture.weights,
+                                                head_.sigma_foreground, head_.sigma_background, p,
+                                                head_.options.feature_dim());
   } else {
-    foreground = head_.foreground_probability(head_.anomaly_score(single_cosine_),
-                                              head_.threshold(0.5), p);
+    foreground =
+        head_.foreground_probability(head_.anomaly_score(single_cosine_), head_.threshold(0.5), p);
   }
   return upsample(foreground).gt(0.5);
 }
@@ -83,11 +81,10 @@ at::Tensor BinaryPredictor::ideal_priors(bool multi_prototype, const at::Tensor&
       ideal_score_threshold(scores, true_counts(true_masks), reference_off_by_one)
           .to(torch::kDouble);
   const at::Tensor prior =
-      multi_prototype
-          ? threshold
-          : models::ideal_class_prior(threshold, head_.sigma_foreground.to(torch::kDouble),
-                                      head_.sigma_background.to(torch::kDouble),
-                                      head_.options.feature_dim());
+      multi_prototype ? threshold
+                      : models::ideal_class_prior(
+                            threshold, head_.sigma_foreground.to(torch::kDouble),
+                            head_.sigma_background.to(torch::kDouble), head_.options.feature_dim());
   return torch::where(threshold.isfinite(), prior, torch::full_like(prior, std::nan("")));
 }
 

@@ -91,7 +91,8 @@ std::string dice_markdown(const DiceMeans& means) {
   out << "\n";
   for (const auto& method : means.methods) {
     out << "| " << method << " |";
-    for (const auto& organ : means.organs) out << " " << fixed4(means.means.at(method).at(organ)) << " |";
+    for (const auto& organ : means.organs)
+      out << " " << fixed4(means.means.at(method).at(organ)) << " |";
     out << " " << fixed4(means.organ_mean(method)) << " |\n";
   }
   return out.str();

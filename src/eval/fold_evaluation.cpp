@@ -116,23 +116,23 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
       s.location = slice_location(rank, n);
       organ.supports.push_back(s);
       support_images.push_back(support.network_image[s.z]);
-      support_masks.push_back(resize(support.labels[s.z].eq(label).unsqueeze(0), size, size, true)[0]);
+      support_masks.push_back(
+          resize(support.labels[s.z].eq(label).unsqueeze(0), size, size, true)[0]);
     }
     organs.push_back(std::move(organ));
   }
-  const at::Tensor support_features =
-      encode_slices(encoder, torch::stack(support_images), static_cast<int>(support_images.size()),
-                    device);
+  const at::Tensor support_features = encode_slices(
+      encoder, torch::stack(support_images), static_cast<int>(support_images.size()), device);
   const double sigma_f = head.sigma_foreground.item<double>();
   int64_t support_index = 0;
   for (Organ& organ : organs) {
     for (SupportSlice& s : organ.supports) {
       at::Generator generator =
           at::detail::createCPUGenerator(data::episode_seed(options.seed, support_index));
-      s.prototypes = make_support_prototypes(
-          support_features.slice(0, support_index, support_index + 1),
-          support_masks[static_cast<size_t>(support_index)].to(device), sigma_f,
-          options.mixture, generator);
+      s.prototypes =
+          make_support_prototypes(support_features.slice(0, support_index, support_index + 1),
+                                  support_masks[static_cast<size_t>(support_index)].to(device),
+                                  sigma_f, options.mixture, generator);
       ++support_index;
     }
   }
@@ -156,7 +156,8 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
         const auto n = static_cast<int64_t>(present.size());
         const auto parts = static_cast<int64_t>(organ.supports.size());
         for (int64_t j = 0; j < parts; ++j) {
-          chunks.emplace_back(present.begin() + j * n / parts, present.begin() + (j + 1) * n / parts);
+          chunks.emplace_back(present.begin() + j * n / parts,
+                              present.begin() + (j + 1) * n / parts);
         }
       }
       std::map<std::string, std::vector<at::Tensor>> predictions;
@@ -176,9 +177,7 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
           const bool mp = m.multi_prototype;
           at::Tensor prediction;
           switch (m.rule) {
-            case PriorRule::kCeT:
-              prediction = predictor.predict(mp, torch::tensor(0.5));
-              break;
+            case PriorRule::kCeT: prediction = predictor.predict(mp, torch::tensor(0.5)); break;
             case PriorRule::kAvgEst:
               prediction = predictor.predict(
                   mp, mp ? torch::tensor(options.priors->average_multi) : average_prior);
@@ -188,9 +187,8 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
                   mp ? options.priors->linear_multi : options.priors->linear_single;
               std::vector<double> prior;
               for (double location : locations) {
-                prior.push_back(linear.predict(
-                    options.reference_compat ? s.location : location,
-                    s.prototypes.foreground_fraction));
+                prior.push_back(linear.predict(options.reference_compat ? s.location : location,
+                                               s.prototypes.foreground_fraction));
               }
               prediction = predictor.predict(mp, torch::tensor(prior));
               break;
@@ -208,8 +206,8 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
         const std::string name = method_name(m);
         at::Tensor prediction;
         if (!scored_slices.empty()) {
-          prediction = resize(torch::cat(predictions[name]), truth.size(1), truth.size(2), true)
-                           .gt(0.5);
+          prediction =
+              resize(torch::cat(predictions[name]), truth.size(1), truth.size(2), true).gt(0.5);
         } else {
           prediction = torch::zeros_like(truth);
         }
@@ -217,7 +215,8 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
         r.organ = organ.name;
         r.label = organ.label;
         r.support_id = support.id;
-        for (const SupportSlice& s : organ.supports) r.support_slices.push_back(static_cast<int>(s.z));
+        for (const SupportSlice& s : organ.supports)
+          r.support_slices.push_back(static_cast<int>(s.z));
         r.query_id = query.id;
         r.method = name;
         r.dice = dice_coefficient(prediction, truth);

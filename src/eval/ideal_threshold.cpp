@@ -21,9 +21,9 @@ at::Tensor ideal_score_threshold(const at::Tensor& scores, const at::Tensor& cou
   const at::Tensor boundary =
       ((sorted.gather(1, index) + sorted.gather(1, index + 1)) / 2).squeeze(1);
   const double inf = std::numeric_limits<double>::infinity();
-  return torch::where(n.le(0), torch::full_like(boundary, -inf),
-                      torch::where(first.ge(pixels - 1), torch::full_like(boundary, inf),
-                                   boundary));
+  return torch::where(
+      n.le(0), torch::full_like(boundary, -inf),
+      torch::where(first.ge(pixels - 1), torch::full_like(boundary, inf), boundary));
 }
 
 }  // namespace protoseg::eval

@@ -6,10 +6,10 @@ namespace protoseg::eval {
 
 at::Tensor overlay_rgb(const at::Tensor& image, const at::Tensor& truth,
                        const at::Tensor& prediction) {
-  TORCH_CHECK(image.dim() == 2 && truth.sizes() == image.sizes() &&
-                  prediction.sizes() == image.sizes(),
-              "overlay_rgb expects image, truth and prediction of one [H,W] shape, got ",
-              image.sizes(), ", ", truth.sizes(), ", ", prediction.sizes());
+  TORCH_CHECK(
+      image.dim() == 2 && truth.sizes() == image.sizes() && prediction.sizes() == image.sizes(),
+      "overlay_rgb expects image, truth and prediction of one [H,W] shape, got ", image.sizes(),
+      ", ", truth.sizes(), ", ", prediction.sizes());
   const at::Tensor x = image.to(torch::kCPU, torch::kFloat);
   const float low = x.min().item<float>();
   const float high = x.max().item<float>();

@@ -20,7 +20,7 @@ at::Tensor upsampled_features_under_mask(const at::Tensor& features, const at::T
                             .index_select(0, pixels.select(1, 1));  // [N, w]
   // f(i, j) = sum_ab Uy[i, a] f[:, a, b] Ux[j, b]
   const at::Tensor weights = (uy.unsqueeze(2) * ux.unsqueeze(1)).flatten(1);  // [N, h*w]
-  return weights.matmul(features[0].to(torch::kFloat).flatten(1).t());       // [N, C]
+  return weights.matmul(features[0].to(torch::kFloat).flatten(1).t());        // [N, C]
 }
 
 SupportPrototypes make_support_prototypes(const at::Tensor& features, const at::Tensor& mask,

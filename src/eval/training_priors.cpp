@@ -6,9 +6,9 @@
 #include <stdexcept>
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/progress_bar.h"
@@ -89,8 +89,8 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
         encode_slices(encoder, torch::stack(images), 2 * count, options.device);
     for (int i = 0; i < count; ++i) {
       const data::Episode& e = episodes[static_cast<size_t>(i)];
-      at::Generator generator = at::detail::createCPUGenerator(
-          data::episode_seed(options.seed, e.index));
+      at::Generator generator =
+          at::detail::createCPUGenerator(data::episode_seed(options.seed, e.index));
       const SupportPrototypes support = make_support_prototypes(
           features.slice(0, i, i + 1), e.support_mask, sigma_f, options.mixture, generator);
       const BinaryPredictor predictor(head, support, features.slice(0, count + i, count + i + 1),
@@ -98,12 +98,10 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
       const at::Tensor mask = e.query_mask.unsqueeze(0).to(options.device);
       PriorSample s;
       s.episode = e.index;
-      s.location = options.reference_compat
-                       ? slice_location(e.support_rank, e.label_slice_count)
-                       : slice_location(e.query_slice, e.volume_depth);
+      s.location = options.reference_compat ? slice_location(e.support_rank, e.label_slice_count)
+                                            : slice_location(e.query_slice, e.volume_depth);
       s.support_fraction = support.foreground_fraction;
-      s.prior_single =
-          predictor.ideal_priors(false, mask, options.reference_compat).item<double>();
+      s.prior_single = predictor.ideal_priors(false, mask, options.reference_compat).item<double>();
       s.prior_multi = predictor.ideal_priors(true, mask, options.reference_compat).item<double>();
       priors.samples.push_back(s);
     }
@@ -150,8 +148,8 @@ TrainingPriors read_training_priors(const std::filesystem::path& json_file) {
     priors.episodes = j.at("episodes").get<int>();
     return priors;
   } catch (const nlohmann::json::exception& error) {
-    throw std::runtime_error(json_file.string() + ": malformed prior analysis file: " +
-                             error.what());
+    throw std::runtime_error(json_file.string() +
+                             ": malformed prior analysis file: " + error.what());
   }
 }
 

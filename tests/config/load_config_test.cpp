@@ -54,7 +54,8 @@ TEST(LoadConfigTest, ReadsValuesAndResolvesPathsAgainstTheFile) {
       "name: demo\ndata: ../volumes\namp: true\nfolds: [0, 2]\noptimizer:\n  lr: 0.01\n");
   const auto config = load_config<ExperimentConfig>(file);
   EXPECT_EQ(config.name, "demo");
-  EXPECT_EQ(config.data, std::filesystem::absolute(file.parent_path() / "../volumes").lexically_normal());
+  EXPECT_EQ(config.data,
+            std::filesystem::absolute(file.parent_path() / "../volumes").lexically_normal());
   EXPECT_TRUE(config.amp);
   EXPECT_EQ(config.folds, (std::vector<int>{0, 2}));
   EXPECT_DOUBLE_EQ(config.optimizer.lr, 0.01);

@@ -46,11 +46,11 @@ struct FoldEvaluationOptions {
 struct DiceRecord {
   std::string organ;
   int label = 0;
-  int support_id = 0;                   ///< numeric id of the support volume
-  std::vector<int> support_slices;      ///< z of the support slice(s) (EP1: one per chunk)
+  int support_id = 0;               ///< numeric id of the support volume
+  std::vector<int> support_slices;  ///< z of the support slice(s) (EP1: one per chunk)
   int query_id = 0;
-  std::string method;                   ///< method_name()
-  double dice = 0.0;                    ///< dice_coefficient() of the 3D prediction
+  std::string method;  ///< method_name()
+  double dice = 0.0;   ///< dice_coefficient() of the 3D prediction
   int64_t predicted_voxels = 0;
   int64_t true_voxels = 0;
 };
@@ -60,9 +60,9 @@ struct PredictionView {
   int query_id;
   const std::string& organ;
   const std::string& method;
-  const at::Tensor& query_image;  ///< [d, H, W] float32, z-scored (the scored slices)
-  const at::Tensor& prediction;   ///< [d, H, W] bool
-  const at::Tensor& truth;        ///< [d, H, W] bool
+  const at::Tensor& query_image;       ///< [d, H, W] float32, z-scored (the scored slices)
+  const at::Tensor& prediction;        ///< [d, H, W] bool
+  const at::Tensor& truth;             ///< [d, H, W] bool
   const std::vector<int64_t>& slices;  ///< z of each of the d slices in the volume
 };
 using PredictionObserver = std::function<void(const PredictionView&)>;

@@ -1,0 +1,78 @@
+#include "protoseg/eval/training_priors.h"
+
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "protoseg/models/few_shot_segmenter.h"
+#include "real_supervoxels.h"
+#include "test_paths.h"
+
+namespace protoseg::eval {
+namespace {
+
+TEST(TrainingPriorsTest, AnalysisRecordsEachTrainingQueryAndFitsTheEstimators) {
+  torch::manual_seed(0);
+  const data::VolumeDataset dataset(testing::abd_mri_with_supervoxels());
+  data::SupervoxelEpisodeOptions episode_options;
+  episode_options.image_size = 64;
+  const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0),
+                                               episode_options, 7);
+  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                 models::TiedPrototypeHeadOptions());
+  model->eval();
+  const SliceEncoder encoder =
+      make_slice_encoder(model->encoder, c10::kCPU, core::Precision::kFloat32);
+  PriorAnalysisOptions options;
+  options.episodes = 10;
+  options.batch_size = 4;  // batches of 4, 4 and 2 episodes
+  for (bool compat : {false, true}) {
+    options.reference_compat = compat;
+    const TrainingPriors priors = analyze_training_priors(*model->head, encoder, sampler, options);
+    ASSERT_EQ(priors.samples.size(), 10u);
+    EXPECT_EQ(priors.episodes, 10);
+    double sum = 0.0;
+    for (size_t i = 0; i < priors.samples.size(); ++i) {
+      const PriorSample& s = priors.samples[i];
+      const data::Episode e = sampler.sample(static_cast<int64_t>(i));
+      EXPECT_EQ(s.episode, static_cast<int64_t>(i));
+      const double location = compat ? slice_location(e.support_rank, e.label_slice_count)
+                                     : slice_location(e.query_slice, e.volume_depth);
+      EXPECT_DOUBLE_EQ(s.location, location);
+      EXPECT_NEAR(s.support_fraction, e.support_mask.mean().item<double>(), 1e-12);
+      ASSERT_TRUE(std::isfinite(s.prior_single) && std::isfinite(s.prior_multi));
+      EXPECT_GT(s.prior_single, 0.0);
+      EXPECT_LT(s.prior_multi, 1.0);
+      sum += s.prior_multi;
+    }
+    EXPECT_NEAR(priors.average_multi, sum / 10.0, 1e-12);
+    EXPECT_EQ(priors.linear_single.samples, 10);
+
+    const auto file = testing::fresh_temp_dir("training_priors") / "priors.json";
+    write_training_priors(priors, file);
+    const TrainingPriors read = read_training_priors(file);
+    EXPECT_DOUBLE_EQ(read.average_single, priors.average_single);
+    EXPECT_DOUBLE_EQ(read.linear_multi.size_coef, priors.linear_multi.size_coef);
+    EXPECT_EQ(read.reference_compat, compat);
+    EXPECT_TRUE(std::filesystem::exists(file.parent_path() / "priors.csv"));
+  }
+}
+
+TEST(TrainingPriorsTest, MalformedFilesAreNamed) {
+  const auto dir = testing::fresh_temp_dir("training_priors_bad");
+  EXPECT_THROW(read_training_priors(dir / "missing.json"), std::runtime_error);
+  std::ofstream(dir / "bad.json") << "{\"average_single\": 0.1}";
+  try {
+    read_training_priors(dir / "bad.json");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.json: malformed prior analysis file"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace protoseg::eval
