@@ -1,0 +1,65 @@
+// sweep: expands a sweep YAML into train-tpm / eval-fold jobs (plan) and aggregates the
+// finished ones into a Markdown table (table). scripts/sweep.sh runs the jobs.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "protoseg/config/load_config.h"
+#include "protoseg/core/cli_main.h"
+#include "protoseg/sweep/sweep_config.h"
+#include "protoseg/sweep/sweep_plan.h"
+#include "protoseg/sweep/sweep_table.h"
+
+namespace fs = std::filesystem;
+using namespace protoseg;
+
+int main(int argc, char** argv) {
+  CLI::App app{"Plan and aggregate config-driven sweeps (variants x folds x seeds)"};
+  app.require_subcommand(1);
+  fs::path config_file, bin_dir = fs::path(argv[0]).parent_path();
+  bool slurm = false;
+  auto* plan = app.add_subcommand("plan", "write <out>/jobs.txt with the unfinished jobs");
+  auto* table = app.add_subcommand("table", "aggregate finished jobs into <out>/table.md");
+  for (auto* command : {plan, table}) {
+    command->add_option("--config", config_file, "sweep YAML, e.g. configs/sweeps/...")->required();
+    command->add_option("--bin", bin_dir, "folder with train-tpm and eval-fold");
+  }
+  plan->add_flag("--slurm", slurm, "also write <out>/sweep.sbatch, a Slurm array job");
+  CLI11_PARSE(app, argc, argv);
+
+  return core::run_cli("sweep", [&] {
+    const auto config = config::load_config<sweep::SweepConfig>(config_file);
+    const auto jobs = sweep::plan_sweep(config, fs::absolute(bin_dir));
+    fs::create_directories(config.out);
+    if (plan->parsed()) {
+      std::string list;
+      std::vector<sweep::SweepJob> pending;
+      for (const auto& job : jobs) {
+        if (job.done) continue;
+        pending.push_back(job);
+        list += job.command + "\n";
+      }
+      const fs::path job_list = config.out / "jobs.txt";
+      config::write_text_atomically(job_list, list);
+      if (slurm && !pending.empty()) {
+        fs::create_directories(config.out / "slurm");
+        config::write_text_atomically(config.out / "sweep.sbatch",
+                                      sweep::slurm_script(config, pending, job_list));
+      }
+      std::fprintf(stderr, "%s: %zu jobs, %zu finished, %zu to run\n", config.name.c_str(),
+                   jobs.size(), jobs.size() - pending.size(), pending.size());
+      std::printf("%s\n", job_list.string().c_str());  // for scripts/sweep.sh
+      return 0;
+    }
+    const sweep::SweepTable result = sweep::aggregate_sweep(config, jobs);
+    const std::string markdown = "Sweep '" + config.name + "', protocol " + config.protocol +
+                                 ": mean +- std of the per-fold mean Dice over folds x seeds\n\n" +
+                                 result.markdown();
+    config::write_text_atomically(config.out / "table.md", markdown);
+    config::write_text_atomically(config.out / "table.csv", result.csv());
+    std::printf("%s", markdown.c_str());
+    return 0;
+  });
+}

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace protoseg::sweep {
+
+/// One training variant of a sweep: a train-tpm config, trained per fold and seed, or used
+/// as it is (`train: false`, e.g. ImageNet features without self-supervised training).
+struct SweepVariant {
+  std::filesystem::path config;
+  bool train = true;
+  /// `--set` overrides for train-tpm (and eval-fold when not trained). They reach the shell in
+  /// double quotes, so $HOME and other variables expand.
+  std::vector<std::string> set;
+
+  template <class V>
+  void visit(V& v) {
+    v.required("config", config);
+    v.optional("train", train);
+    v.optional("set", set);
+  }
+  template <class V>
+  void validate(V&) const {}
+};
+
+/// One row of the aggregated table: a variant's inference method under a label.
+struct SweepRow {
+  std::string label;
+  std::string variant;
+  std::string method;
+
+  template <class V>
+  void visit(V& v) {
+    v.required("label", label);
+    v.required("variant", variant);
+    v.required("method", method);
+  }
+  template <class V>
+  void validate(V& v) const {
+    if (label.empty()) v.invalid("label", "must not be empty");
+  }
+};
+
+/// A table-producing sweep: variants x folds x seeds, each trained with train-tpm and
+/// evaluated with eval-fold, then aggregated into rows (mean +- std over folds x seeds).
+struct SweepConfig {
+  std::string name;
+  /// Runs go to <out>/<variant>/fold<F>_seed<S>.
+  std::filesystem::path out;
+  std::vector<int> folds = {0, 1, 2, 3, 4};
+  std::vector<int> seeds = {2021};
+  std::string protocol = "ep2";
+  bool reference_compat = false;
+  int analysis_episodes = 1000;
+  std::map<std::string, SweepVariant> variants;
+  std::vector<SweepRow> rows;
+
+  template <class V>
+  void visit(V& v) {
+    v.required("name", name);
+    v.required("out", out);
+    v.optional("folds", folds);
+    v.optional("seeds", seeds);
+    v.optional("protocol", protocol);
+    v.optional("reference_compat", reference_compat);
+    v.optional("analysis_episodes", analysis_episodes);
+    v.required("variants", variants);
+    v.required("rows", rows);
+  }
+  template <class V>
+  void validate(V& v) const {
+    if (folds.empty()) v.invalid("folds", "must list at least one fold");
+    if (seeds.empty()) v.invalid("seeds", "must list at least one seed");
+    if (protocol != "ep1" && protocol != "ep2") v.invalid("protocol", "must be ep1 or ep2");
+    if (analysis_episodes < 3) v.invalid("analysis_episodes", "must be at least 3");
+    if (variants.empty()) v.invalid("variants", "must define at least one variant");
+    for (const SweepRow& row : rows) {
+      if (variants.count(row.variant) == 0) {
+        v.invalid("rows", "row '" + row.label + "' names unknown variant '" + row.variant + "'");
+      }
+    }
+  }
+};
+
+}  // namespace protoseg::sweep

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "protoseg/sweep/sweep_config.h"
+
+namespace protoseg::sweep {
+
+/// One (variant, fold, seed) cell of a sweep and the shell command that completes it.
+struct SweepJob {
+  std::string variant;
+  int fold = 0;
+  int seed = 0;
+  std::filesystem::path run_dir;       ///< <out>/<variant>/fold<F>_seed<S>
+  std::filesystem::path results_file;  ///< eval-fold's results.json for this cell
+  bool needs_training = false;         ///< a trained variant without model.pth yet
+  bool done = false;                   ///< results_file exists
+  /// train-tpm (with --resume, so an interrupted run continues) when needed, then eval-fold.
+  std::string command;
+};
+
+/// Expands variants x folds x seeds, in that order. `bin_dir` holds train-tpm and eval-fold.
+std::vector<SweepJob> plan_sweep(const SweepConfig& config, const std::filesystem::path& bin_dir);
+
+/// A Slurm array job script running the unfinished jobs, one array task each (the task's line
+/// of a job list written next to it).
+std::string slurm_script(const SweepConfig& config, const std::vector<SweepJob>& pending,
+                         const std::filesystem::path& job_list);
+
+/// Quotes a string for a POSIX shell.
+std::string shell_quote(const std::string& text);
+
+}  // namespace protoseg::sweep

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs a config-driven sweep (configs/sweeps/*.yaml): trains and evaluates every unfinished
+# (variant, fold, seed) cell, then aggregates the table into <out>/table.md.
+#
+#   scripts/sweep.sh configs/sweeps/table1_abd_mri_cpu.yaml [--jobs N] [--slurm] [--plan-only]
+#
+# --jobs N   cells run in parallel on this machine (default 1; each uses all cores it is given)
+# --slurm    write <out>/sweep.sbatch (a Slurm array job, one task per unfinished cell) and
+#            stop; submit it with sbatch, then run this script again to aggregate
+# Finished cells are skipped and interrupted training resumes, so the script can be rerun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+config="${1:?usage: scripts/sweep.sh SWEEP.yaml [--jobs N] [--slurm] [--plan-only]}"
+shift
+jobs=1
+slurm=0
+plan_only=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --jobs) jobs="$2"; shift 2 ;;
+    --slurm) slurm=1; shift ;;
+    --plan-only) plan_only=1; shift ;;
+    *) echo "sweep.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+build_dir="${PROTOSEG_BUILD_DIR:-build}"
+if [[ ! -x "$build_dir/apps/sweep" ]]; then
+  scripts/build.sh
+fi
+bin="$build_dir/apps"
+
+if [[ $slurm -eq 1 ]]; then
+  "$bin/sweep" plan --config "$config" --bin "$bin" --slurm
+  exit 0
+fi
+job_list="$("$bin/sweep" plan --config "$config" --bin "$bin")"
+if [[ $plan_only -eq 0 && -s "$job_list" ]]; then
+  # One shell per job; a failing job is reported and the others go on.
+  tr '\n' '\0' < "$job_list" |
+    xargs -0 -P "$jobs" -n 1 bash -c 'eval "$1" || echo "sweep.sh: job failed: $1" >&2' job
+fi
+"$bin/sweep" table --config "$config" --bin "$bin"

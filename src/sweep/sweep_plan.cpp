@@ -1,0 +1,88 @@
+#include "protoseg/sweep/sweep_plan.h"
+
+namespace protoseg::sweep {
+namespace fs = std::filesystem;
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir) {
+  const std::string suffix = config.protocol + (config.reference_compat ? "_compat" : "");
+  const std::string train_tpm = shell_quote((bin_dir / "train-tpm").string());
+  const std::string eval_fold = shell_quote((bin_dir / "eval-fold").string());
+  std::vector<SweepJob> jobs;
+  for (const auto& [name, variant] : config.variants) {
+    for (int fold : config.folds) {
+      for (int seed : config.seeds) {
+        SweepJob job;
+        job.variant = name;
+        job.fold = fold;
+        job.seed = seed;
+        job.run_dir =
+            config.out / name / ("fold" + std::to_string(fold) + "_seed" + std::to_string(seed));
+        const fs::path eval_dir = job.run_dir / ("eval_fold" + std::to_string(fold) + "_" + suffix);
+        job.results_file = eval_dir / "results.json";
+        job.done = fs::exists(job.results_file);
+        job.needs_training = variant.train && !fs::exists(job.run_dir / "model.pth");
+        const std::string run = shell_quote(job.run_dir.string());
+        std::string overrides;
+        for (const std::string& value : variant.set) overrides += " --set \"" + value + "\"";
+        const std::string cell = " --fold " + std::to_string(fold);
+        std::string evaluate = eval_fold + cell + " --protocol " + config.protocol +
+                               " --analysis-episodes " + std::to_string(config.analysis_episodes) +
+                               " --out " + shell_quote(eval_dir.string()) +
+                               (config.reference_compat ? " --reference-compat" : "");
+        if (variant.train) {
+          evaluate += " --run " + run;
+          job.command = job.needs_training
+                            ? train_tpm + " --config " + shell_quote(variant.config.string()) +
+                                  cell + " --seed " + std::to_string(seed) + overrides + " --out " +
+                                  run + " --resume && " + evaluate
+                            : evaluate;
+        } else {
+          job.command = "mkdir -p " + run + " && " + evaluate + " --config " +
+                        shell_quote(variant.config.string()) +
+                        " --set seed=" + std::to_string(seed) + overrides;
+        }
+        jobs.push_back(job);
+      }
+    }
+  }
+  return jobs;
+}
+
+std::string slurm_script(const SweepConfig& config, const std::vector<SweepJob>& pending,
+                         const fs::path& job_list) {
+  const fs::path logs = config.out / "slurm";
+  std::string script =
+      "#!/bin/bash\n"
+      "# Sweep '" +
+      config.name + "': " + std::to_string(pending.size()) +
+      " unfinished jobs, one array task each (written by scripts/sweep.sh --slurm).\n"
+      "# Adjust the resources to your cluster; every task is resumable and skips finished "
+      "work.\n"
+      "#SBATCH --job-name=" +
+      config.name +
+      "\n"
+      "#SBATCH --array=1-" +
+      std::to_string(pending.size()) +
+      "\n"
+      "#SBATCH --cpus-per-task=8\n"
+      "#SBATCH --gres=gpu:1\n"
+      "#SBATCH --time=24:00:00\n"
+      "#SBATCH --output=" +
+      (logs / "%A_%a.out").string() +
+      "\n"
+      "set -euo pipefail\n"
+      "command=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " +
+      shell_quote(job_list.string()) +
+      ")\n"
+      "echo \"task ${SLURM_ARRAY_TASK_ID}: ${command}\"\n"
+      "eval \"${command}\"\n";
+  return script;
+}
+
+}  // namespace protoseg::sweep

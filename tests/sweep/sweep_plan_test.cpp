@@ -1,0 +1,115 @@
+#include "protoseg/sweep/sweep_plan.h"
+
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "protoseg/config/load_config.h"
+#include "protoseg/sweep/sweep_table.h"
+#include "test_paths.h"
+
+namespace protoseg::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SweepTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::fresh_temp_dir("sweep");
+    std::ofstream(dir_ / "sweep.yaml") << R"(name: demo
+out: runs
+folds: [0, 1]
+seeds: [1, 2]
+variants:
+  tpm: {config: tpm.yaml, set: ["encoder.weights=$HOME/w.pth"]}
+  floor: {config: tpm.yaml, train: false}
+rows:
+  - {label: CE-T, variant: tpm, method: CE-T}
+  - {label: Floor OCP, variant: floor, method: OCP}
+)";
+    config_ = config::load_config<SweepConfig>(dir_ / "sweep.yaml");
+  }
+  void write_results(const SweepJob& job, double liver, double spleen) {
+    fs::create_directories(job.results_file.parent_path());
+    std::ofstream(job.results_file)
+        << "{\"means\": {\"CE-T\": {\"liver\": " << liver << ", \"spleen\": " << spleen
+        << ", \"mean\": " << (liver + spleen) / 2 << "}, \"OCP\": {\"liver\": 1, \"spleen\": 1, "
+        << "\"mean\": 1}}}";
+  }
+  fs::path dir_;
+  SweepConfig config_;
+};
+
+TEST_F(SweepTest, ExpandsVariantsFoldsAndSeedsIntoResumableCommands) {
+  const auto jobs = plan_sweep(config_, "/opt/bin");
+  ASSERT_EQ(jobs.size(), 8u);
+  const SweepJob& first = jobs[0];  // variants in name order: floor, tpm
+  EXPECT_EQ(first.variant, "floor");
+  EXPECT_EQ(first.run_dir, fs::absolute(dir_ / "runs" / "floor" / "fold0_seed1"));
+  EXPECT_FALSE(first.needs_training);
+  EXPECT_NE(first.command.find("'/opt/bin/eval-fold' --fold 0 --protocol ep2"), std::string::npos)
+      << first.command;
+  EXPECT_NE(first.command.find("--set seed=1"), std::string::npos) << first.command;
+  const SweepJob& trained = jobs[7];
+  EXPECT_EQ(trained.variant, "tpm");
+  EXPECT_EQ(trained.fold, 1);
+  EXPECT_EQ(trained.seed, 2);
+  EXPECT_TRUE(trained.needs_training);
+  EXPECT_NE(trained.command.find("'/opt/bin/train-tpm' --config"), std::string::npos);
+  EXPECT_NE(trained.command.find("--set \"encoder.weights=$HOME/w.pth\""), std::string::npos)
+      << trained.command;
+  EXPECT_NE(trained.command.find("--resume && '/opt/bin/eval-fold'"), std::string::npos);
+  EXPECT_EQ(trained.results_file, trained.run_dir / "eval_fold1_ep2" / "results.json");
+}
+
+TEST_F(SweepTest, FinishedCellsAreSkippedAndAggregatedAsMeanAndStd) {
+  auto jobs = plan_sweep(config_, "/opt/bin");
+  write_results(jobs[4], 0.5, 0.3);  // tpm fold 0 seed 1
+  write_results(jobs[5], 0.7, 0.5);  // tpm fold 0 seed 2
+  write_results(jobs[0], 0.0, 0.0);  // floor fold 0 seed 1
+  jobs = plan_sweep(config_, "/opt/bin");
+  EXPECT_TRUE(jobs[4].done && jobs[5].done && jobs[0].done);
+  EXPECT_FALSE(jobs[6].done);
+  const SweepTable table = aggregate_sweep(config_, jobs);
+  EXPECT_EQ(table.organs, (std::vector<std::string>{"liver", "spleen"}));
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_EQ(table.rows[0].cells, 2);
+  EXPECT_EQ(table.rows[0].expected, 4);
+  EXPECT_NEAR(table.rows[0].mean[0], 0.6, 1e-12);
+  EXPECT_NEAR(table.rows[0].std[0], std::sqrt(0.02), 1e-12);  // sample std of 0.5, 0.7
+  EXPECT_NEAR(table.rows[0].mean[2], 0.5, 1e-12);
+  EXPECT_NEAR(table.rows[1].mean[2], 1.0, 1e-12);
+  EXPECT_NE(
+      table.markdown().find("| CE-T | 0.600 +- 0.141 | 0.400 +- 0.141 | 0.500 +- 0.141 | 2/4 |"),
+      std::string::npos)
+      << table.markdown();
+}
+
+TEST_F(SweepTest, RowsMustNameKnownVariants) {
+  std::ofstream(dir_ / "bad.yaml") << "name: x\nout: o\nvariants: {a: {config: c.yaml}}\n"
+                                      "rows: [{label: L, variant: b, method: CE-T}]\n";
+  try {
+    config::load_config<SweepConfig>(dir_ / "bad.yaml");
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown variant 'b'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SweepSlurmTest, ArrayJobRunsOneListedCommandPerTask) {
+  SweepConfig config;
+  config.name = "t1";
+  config.out = "/runs/t1";
+  std::vector<SweepJob> pending(3);
+  const std::string script = slurm_script(config, pending, "/runs/t1/jobs.txt");
+  EXPECT_NE(script.find("#SBATCH --array=1-3\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("sed -n \"${SLURM_ARRAY_TASK_ID}p\" '/runs/t1/jobs.txt'"),
+            std::string::npos)
+      << script;
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+}
+
+}  // namespace
+}  // namespace protoseg::sweep
