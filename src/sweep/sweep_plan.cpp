@@ -14,9 +14,9 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
   const std::string train_tpm = shell_quote((bin_dir / "train-tpm").string());
   const std::string eval_fold = shell_quote((bin_dir / "eval-fold").string());
   std::vector<SweepJob> jobs;
-  for (const auto& [name, variant] : config.variants) {
-    for (int fold : config.folds) {
-      for (int seed : config.seeds) {
+  for (int fold : config.folds) {
+    for (int seed : config.seeds) {
+      for (const auto& [name, variant] : config.variants) {
         SweepJob job;
         job.variant = name;
         job.fold = fold;

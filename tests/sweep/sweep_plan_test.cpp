@@ -45,7 +45,7 @@ rows:
 TEST_F(SweepTest, ExpandsVariantsFoldsAndSeedsIntoResumableCommands) {
   const auto jobs = plan_sweep(config_, "/opt/bin");
   ASSERT_EQ(jobs.size(), 8u);
-  const SweepJob& first = jobs[0];  // variants in name order: floor, tpm
+  const SweepJob& first = jobs[0];  // fold 0, seed 1, variants in name order: floor, tpm
   EXPECT_EQ(first.variant, "floor");
   EXPECT_EQ(first.run_dir, fs::absolute(dir_ / "runs" / "floor" / "fold0_seed1"));
   EXPECT_FALSE(first.needs_training);
@@ -66,12 +66,13 @@ TEST_F(SweepTest, ExpandsVariantsFoldsAndSeedsIntoResumableCommands) {
 
 TEST_F(SweepTest, FinishedCellsAreSkippedAndAggregatedAsMeanAndStd) {
   auto jobs = plan_sweep(config_, "/opt/bin");
-  write_results(jobs[4], 0.5, 0.3);  // tpm fold 0 seed 1
-  write_results(jobs[5], 0.7, 0.5);  // tpm fold 0 seed 2
+  // Folds, then seeds, then variants (floor, tpm).
+  write_results(jobs[1], 0.5, 0.3);  // tpm fold 0 seed 1
+  write_results(jobs[3], 0.7, 0.5);  // tpm fold 0 seed 2
   write_results(jobs[0], 0.0, 0.0);  // floor fold 0 seed 1
   jobs = plan_sweep(config_, "/opt/bin");
-  EXPECT_TRUE(jobs[4].done && jobs[5].done && jobs[0].done);
-  EXPECT_FALSE(jobs[6].done);
+  EXPECT_TRUE(jobs[1].done && jobs[3].done && jobs[0].done);
+  EXPECT_FALSE(jobs[5].done);
   const SweepTable table = aggregate_sweep(config_, jobs);
   EXPECT_EQ(table.organs, (std::vector<std::string>{"liver", "spleen"}));
   ASSERT_EQ(table.rows.size(), 2u);
