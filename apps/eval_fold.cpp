@@ -23,6 +23,7 @@
 #include "protoseg/data/volume_dataset.h"
 #include "protoseg/eval/dice_report.h"
 #include "protoseg/eval/fold_evaluation.h"
+#include "protoseg/eval/multi_class_evaluation.h"
 #include "protoseg/eval/overlay.h"
 #include "protoseg/eval/training_priors.h"
 #include "protoseg/io/image2d_io.h"
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
   fs::path run_dir, config_file, model_file, out_dir;
   int fold = -1;
   std::string protocol_name = "ep2", method_list = "all", log_level = "info";
-  bool reference_compat = false;
+  bool reference_compat = false, multi_class = false;
   int analysis_episodes = 1000, overlay_volumes = 1, batch_size = 8;
   std::vector<std::string> overrides, dataset_overrides;
   app.add_option("--run", run_dir, "train-tpm run folder (config.yaml, dataset.yaml, model.pth)");
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
                  "comma-separated: CE-T,AvgEst,LinEst,OCP and *_MP, or all");
   app.add_flag("--reference-compat", reference_compat,
                "the reference's off-by-one boundary and support-location LinEst");
+  app.add_flag("--multi-class", multi_class,
+               "one support slice with every organ, per-pixel argmax over organs and background "
+               "(ADNet++, and Eq. 9 with the CE-T and OCP priors)");
   app.add_option("--analysis-episodes", analysis_episodes,
                  "training episodes for the AvgEst_MP / LinEst fit");
   app.add_option("--overlays", overlay_volumes, "query volumes with PNG overlays (0: none)");
@@ -105,7 +109,11 @@ int main(int argc, char** argv) {
     const fs::path dataset_file = fs::exists(run_dataset) ? run_dataset : fs::path(config.dataset);
     const auto dataset_config =
         config::load_config<data::DatasetConfig>(dataset_file, dataset_overrides);
-    const std::string suffix = protocol_name + (reference_compat ? "_compat" : "");
+    if (multi_class && protocol_name != "ep2") {
+      throw std::invalid_argument("--multi-class evaluates every query slice (EP2 queries)");
+    }
+    const std::string suffix =
+        protocol_name + (multi_class ? "_mc" : "") + (reference_compat ? "_compat" : "");
     const fs::path base = run_dir.empty() ? out_dir : run_dir;
     if (base.empty()) throw std::invalid_argument("--out is required with --config");
     if (out_dir.empty()) {
@@ -147,7 +155,7 @@ int main(int argc, char** argv) {
         eval::make_slice_encoder(model->encoder, options.device, precision);
 
     eval::TrainingPriors priors;
-    if (needs_priors(options.methods)) {
+    if (!multi_class && needs_priors(options.methods)) {
       const fs::path priors_file = base / ("training_priors_fold" + std::to_string(config.fold) +
                                            (reference_compat ? "_compat" : "") + ".json");
       if (fs::exists(priors_file) &&
@@ -199,19 +207,22 @@ int main(int argc, char** argv) {
 
     const auto started = std::chrono::steady_clock::now();
     const auto records =
-        eval::evaluate_fold(*model->head, encoder, dataset, config.fold, options, observer);
+        multi_class
+            ? eval::evaluate_fold_multi_class(*model->head, encoder, dataset, config.fold, options,
+                                              observer)
+            : eval::evaluate_fold(*model->head, encoder, dataset, config.fold, options, observer);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     config::write_text_atomically(out_dir / "dice.csv", eval::dice_csv(records, config.fold));
     config::write_text_atomically(out_dir / "results.json",
-                                  eval::dice_json(records, config.fold, protocol_name));
+                                  eval::dice_json(records, config.fold, suffix));
     const std::string table = eval::dice_markdown(eval::mean_dice(records));
     config::write_text_atomically(
-        out_dir / "summary.md", "Mean 3D Dice over the query volumes of fold " +
-                                    std::to_string(config.fold) + ", " + protocol_name +
-                                    (reference_compat ? ", reference_compat" : "") + " (" + source +
-                                    ")\n\n" + table);
+        out_dir / "summary.md",
+        "Mean 3D Dice over the query volumes of fold " + std::to_string(config.fold) + ", " +
+            protocol_name + (multi_class ? ", multi-class" : "") +
+            (reference_compat ? ", reference_compat" : "") + " (" + source + ")\n\n" + table);
     std::printf("%s", table.c_str());
     spdlog::info("evaluation {:.1f} s; results in {}", seconds, out_dir.string());
     return 0;

@@ -20,13 +20,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   fs::path config_file, bin_dir = fs::path(argv[0]).parent_path();
   bool slurm = false;
-  auto* plan = app.add_subcommand("plan", "write <out>/jobs.txt with the unfinished jobs");
-  auto* table = app.add_subcommand("table", "aggregate finished jobs into <out>/table.md");
+  auto* plan = app.add_subcommand("plan", "write <out>/<name>.jobs.txt with the unfinished jobs");
+  auto* table = app.add_subcommand("table", "aggregate finished jobs into <out>/<name>.md");
   for (auto* command : {plan, table}) {
     command->add_option("--config", config_file, "sweep YAML, e.g. configs/sweeps/...")->required();
     command->add_option("--bin", bin_dir, "folder with train-tpm and eval-fold");
   }
-  plan->add_flag("--slurm", slurm, "also write <out>/sweep.sbatch, a Slurm array job");
+  plan->add_flag("--slurm", slurm, "also write <out>/<name>.sbatch, a Slurm array job");
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("sweep", [&] {
@@ -41,11 +41,11 @@ int main(int argc, char** argv) {
         pending.push_back(job);
         list += job.command + "\n";
       }
-      const fs::path job_list = config.out / "jobs.txt";
+      const fs::path job_list = config.out / (config.name + ".jobs.txt");
       config::write_text_atomically(job_list, list);
       if (slurm && !pending.empty()) {
         fs::create_directories(config.out / "slurm");
-        config::write_text_atomically(config.out / "sweep.sbatch",
+        config::write_text_atomically(config.out / (config.name + ".sbatch"),
                                       sweep::slurm_script(config, pending, job_list));
       }
       std::fprintf(stderr, "%s: %zu jobs, %zu finished, %zu to run\n", config.name.c_str(),
@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
     const std::string markdown = "Sweep '" + config.name + "', protocol " + config.protocol +
                                  ": mean +- std of the per-fold mean Dice over folds x seeds\n\n" +
                                  result.markdown();
-    config::write_text_atomically(config.out / "table.md", markdown);
-    config::write_text_atomically(config.out / "table.csv", result.csv());
+    config::write_text_atomically(config.out / (config.name + ".md"), markdown);
+    config::write_text_atomically(config.out / (config.name + ".csv"), result.csv());
     std::printf("%s", markdown.c_str());
     return 0;
   });

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs a config-driven sweep (configs/sweeps/*.yaml): trains and evaluates every unfinished
-# (variant, fold, seed) cell, then aggregates the table into <out>/table.md.
+# (variant, fold, seed) cell, then aggregates the table into <out>/<name>.md.
 #
 #   scripts/sweep.sh configs/sweeps/table1_abd_mri_cpu.yaml [--jobs N] [--slurm] [--plan-only]
 #
 # --jobs N   cells run in parallel on this machine (default 1; each uses all cores it is given)
-# --slurm    write <out>/sweep.sbatch (a Slurm array job, one task per unfinished cell) and
+# --slurm    write <out>/<name>.sbatch (a Slurm array job, one task per unfinished cell) and
 #            stop; submit it with sbatch, then run this script again to aggregate
 # Finished cells are skipped and interrupted training resumes, so the script can be rerun.
 set -euo pipefail

@@ -9,43 +9,13 @@
 #include <torch/torch.h>
 
 #include "protoseg/data/supervoxel_episode_sampler.h"
-#include "protoseg/data/z_score.h"
 #include "protoseg/eval/binary_predictor.h"
 #include "protoseg/eval/dice.h"
+#include "protoseg/eval/evaluation_volume.h"
 #include "protoseg/eval/support_prototypes.h"
-#include "protoseg/io/volume_io.h"
 
 namespace protoseg::eval {
 namespace {
-
-namespace F = torch::nn::functional;
-
-struct LoadedVolume {
-  int id;
-  at::Tensor image;          // [D, H, W] z-scored
-  at::Tensor network_image;  // [D, S, S]
-  at::Tensor labels;         // [D, H, W] int64
-};
-
-at::Tensor resize(const at::Tensor& slices, int64_t height, int64_t width, bool nearest) {
-  if (slices.size(-2) == height && slices.size(-1) == width) return slices;
-  auto options = F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width});
-  if (nearest) {
-    options.mode(torch::kNearest);
-  } else {
-    options.mode(torch::kBilinear).align_corners(false);
-  }
-  return F::interpolate(slices.unsqueeze(1).to(torch::kFloat), options).squeeze(1);
-}
-
-LoadedVolume load(const data::VolumeDataset& dataset, size_t index, int size) {
-  const auto image_file = dataset.image_path(index);
-  const io::Volume image = io::read_volume(image_file);
-  const io::Volume labels =
-      io::read_label_map_for(dataset.label_path(index), image.geometry, image_file);
-  const at::Tensor z_scored = data::z_score(image.data, image_file);
-  return {dataset.ids()[index], z_scored, resize(z_scored, size, size, false), labels.data};
-}
 
 // z indices of the slices that hold `label`, ascending.
 std::vector<int64_t> organ_slices(const at::Tensor& labels, int label) {
@@ -95,7 +65,7 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
   torch::NoGradGuard no_grad;
   const int size = options.image_size;
   const auto device = options.device;
-  const LoadedVolume support = load(dataset, volumes.back(), size);
+  const EvaluationVolume support = load_evaluation_volume(dataset, volumes.back(), size);
 
   // Support slices of every organ, encoded in one call.
   std::vector<Organ> organs;
@@ -117,7 +87,7 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
       organ.supports.push_back(s);
       support_images.push_back(support.network_image[s.z]);
       support_masks.push_back(
-          resize(support.labels[s.z].eq(label).unsqueeze(0), size, size, true)[0]);
+          resize_slices(support.labels[s.z].eq(label).unsqueeze(0), size, size, true)[0]);
     }
     organs.push_back(std::move(organ));
   }
@@ -141,7 +111,7 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
   std::vector<DiceRecord> records;
   for (size_t q = 0; q + 1 < volumes.size(); ++q) {
     const auto started = std::chrono::steady_clock::now();
-    const LoadedVolume query = load(dataset, volumes[q], size);
+    const EvaluationVolume query = load_evaluation_volume(dataset, volumes[q], size);
     const int64_t depth = query.labels.size(0);
     const at::Tensor features =
         encode_slices(encoder, query.network_image, options.batch_size, device);
@@ -169,7 +139,8 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
         const at::Tensor index = torch::tensor(chunks[j]).to(device);
         const BinaryPredictor predictor(head, s.prototypes, features.index_select(0, index), size);
         const at::Tensor truth =
-            resize(query.labels.index_select(0, index.cpu()).eq(organ.label), size, size, true)
+            resize_slices(query.labels.index_select(0, index.cpu()).eq(organ.label), size, size,
+                          true)
                 .to(device);
         std::vector<double> locations;
         for (int64_t z : chunks[j]) locations.push_back(slice_location(z, depth));
@@ -207,7 +178,8 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
         at::Tensor prediction;
         if (!scored_slices.empty()) {
           prediction =
-              resize(torch::cat(predictions[name]), truth.size(1), truth.size(2), true).gt(0.5);
+              resize_slices(torch::cat(predictions[name]), truth.size(1), truth.size(2), true)
+                  .gt(0.5);
         } else {
           prediction = torch::zeros_like(truth);
         }

@@ -10,7 +10,8 @@ std::string shell_quote(const std::string& text) {
 }
 
 std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir) {
-  const std::string suffix = config.protocol + (config.reference_compat ? "_compat" : "");
+  const std::string suffix = config.protocol + (config.multi_class ? "_mc" : "") +
+                             (config.reference_compat ? "_compat" : "");
   const std::string train_tpm = shell_quote((bin_dir / "train-tpm").string());
   const std::string eval_fold = shell_quote((bin_dir / "eval-fold").string());
   std::vector<SweepJob> jobs;
@@ -34,6 +35,7 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
         std::string evaluate = eval_fold + cell + " --protocol " + config.protocol +
                                " --analysis-episodes " + std::to_string(config.analysis_episodes) +
                                " --out " + shell_quote(eval_dir.string()) +
+                               (config.multi_class ? " --multi-class" : "") +
                                (config.reference_compat ? " --reference-compat" : "");
         if (variant.train) {
           evaluate += " --run " + run;

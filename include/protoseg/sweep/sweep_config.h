@@ -53,6 +53,8 @@ struct SweepConfig {
   std::vector<int> folds = {0, 1, 2, 3, 4};
   std::vector<int> seeds = {2021};
   std::string protocol = "ep2";
+  /// eval-fold --multi-class (Table 2) instead of the binary methods (Table 1).
+  bool multi_class = false;
   bool reference_compat = false;
   int analysis_episodes = 1000;
   std::map<std::string, SweepVariant> variants;
@@ -65,6 +67,7 @@ struct SweepConfig {
     v.optional("folds", folds);
     v.optional("seeds", seeds);
     v.optional("protocol", protocol);
+    v.optional("multi_class", multi_class);
     v.optional("reference_compat", reference_compat);
     v.optional("analysis_episodes", analysis_episodes);
     v.required("variants", variants);
@@ -75,6 +78,7 @@ struct SweepConfig {
     if (folds.empty()) v.invalid("folds", "must list at least one fold");
     if (seeds.empty()) v.invalid("seeds", "must list at least one seed");
     if (protocol != "ep1" && protocol != "ep2") v.invalid("protocol", "must be ep1 or ep2");
+    if (multi_class && protocol != "ep2") v.invalid("multi_class", "needs protocol ep2");
     if (analysis_episodes < 3) v.invalid("analysis_episodes", "must be at least 3");
     if (variants.empty()) v.invalid("variants", "must define at least one variant");
     for (const SweepRow& row : rows) {

@@ -21,7 +21,8 @@ struct SweepJob {
   std::string command;
 };
 
-/// Expands folds x seeds x variants, in that order (a partial sweep fills whole folds first). `bin_dir` holds train-tpm and eval-fold.
+/// Expands folds x seeds x variants, in that order (a partial sweep fills whole folds first).
+/// `bin_dir` holds train-tpm and eval-fold.
 std::vector<SweepJob> plan_sweep(const SweepConfig& config, const std::filesystem::path& bin_dir);
 
 /// A Slurm array job script running the unfinished jobs, one array task each (the task's line

@@ -1,0 +1,70 @@
+#include "protoseg/eval/multi_class_evaluation.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "protoseg/io/volume_io.h"
+#include "protoseg/models/few_shot_segmenter.h"
+#include "real_supervoxels.h"
+
+namespace protoseg::eval {
+namespace {
+
+TEST(MultiClassSupportSliceTest, MostClassesThenMostBalanced) {
+  at::Tensor labels = torch::zeros({4, 10, 10}, torch::kLong);
+  labels[0].slice(0, 0, 5).fill_(1);  // 2 classes
+  labels[1].slice(0, 0, 1).fill_(1);  // 3 classes, unbalanced
+  labels[1].slice(0, 1, 2).fill_(2);
+  labels[2].slice(0, 0, 3).fill_(1);  // 3 classes, balanced
+  labels[2].slice(0, 3, 6).fill_(2);
+  labels[3].fill_(7);  // a label not asked for
+  EXPECT_EQ(multi_class_support_slice(labels, {1, 2}), 2);
+  EXPECT_EQ(multi_class_support_slice(labels, {1}), 0);  // 2 classes, 50/50
+}
+
+TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
+  torch::manual_seed(0);
+  auto config = testing::abd_mri_with_supervoxels();
+  config.folds = {{0, 1}};  // support: id 2, query: id 1
+  const data::VolumeDataset dataset(config);
+  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                 models::TiedPrototypeHeadOptions());
+  model->eval();
+  int calls = 0;
+  int64_t slices = 0;
+  const SliceEncoder encoder = [&](const at::Tensor& images) {
+    ++calls;
+    slices += images.size(0);
+    torch::NoGradGuard no_grad;
+    return model->encoder->forward(images);
+  };
+  FoldEvaluationOptions options;
+  options.image_size = 128;
+  options.batch_size = 16;
+  at::Tensor coverage;  // how many organs claim each voxel (CE-T)
+  const PredictionObserver observer = [&](const PredictionView& view) {
+    if (view.method != "CE-T") return;
+    const at::Tensor p = view.prediction.to(torch::kInt);
+    coverage = coverage.defined() ? coverage + p : p;
+  };
+  const auto records =
+      evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, observer);
+  ASSERT_EQ(records.size(), 4u * 3u);  // four organs, ADNet++ / CE-T / OCP
+  const int64_t depth = io::read_volume(dataset.image_path(0)).data.size(0);
+  EXPECT_EQ(calls, 1 + (depth + 15) / 16);
+  EXPECT_EQ(slices, 1 + depth);
+  const at::Tensor support_labels = io::read_label_map(dataset.label_path(1)).data;
+  for (const auto& r : records) {
+    ASSERT_EQ(r.support_slices.size(), 1u);
+    const at::Tensor slice = support_labels[r.support_slices[0]];
+    for (int label : {1, 2, 3, 4}) EXPECT_GT(slice.eq(label).sum().item<int64_t>(), 0);
+    EXPECT_GE(r.dice, 0.0);
+    EXPECT_LE(r.dice, 1.0);
+  }
+  // Each voxel gets one class: the organs' predictions never overlap.
+  ASSERT_TRUE(coverage.defined());
+  EXPECT_LE(coverage.max().item<int>(), 1);
+}
+
+}  // namespace
+}  // namespace protoseg::eval
