@@ -76,18 +76,16 @@ std::pair<at::Tensor, at::Tensor> augment_slice(const at::Tensor& image_in,
                                                 const at::Tensor& mask_in,
                                                 const SliceAugmentationOptions& options,
                                                 std::mt19937_64& rng) {
-  TORCH_CHECK(image_in.sizes() == mask_in.sizes(), "augment_slice: image ", image_in.sizes(),
-              " and mask ", mask_in.sizes(), " differ in size");
+  TORCH_CHECK(image_in.dim() == 2 && (mask_in.dim() == 2 || mask_in.dim() == 3) &&
+                  mask_in.size(-1) == image_in.size(-1) && mask_in.size(-2) == image_in.size(-2),
+              "augment_slice: image ", image_in.sizes(), " and mask ", mask_in.sizes(),
+              " differ in size");
   at::Tensor image_out = image_in.clone();
   at::Tensor mask_out = mask_in.clone();
   apply_gamma(image_out, uniform(rng, options.gamma_min, options.gamma_max));
   cv::Mat image = view_of(image_out).clone();
-  cv::Mat mask = view_of(mask_out).clone();
 
   const cv::Mat affine = random_affine(image.size(), options, rng);
-  cv::warpAffine(image, image, affine, image.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
-  cv::warpAffine(mask, mask, affine, mask.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0.0);
-
   const cv::Mat dx = random_displacement(image.size(), options, rng);
   const cv::Mat dy = random_displacement(image.size(), options, rng);
   cv::Mat map_x(image.size(), CV_32F), map_y(image.size(), CV_32F);
@@ -101,11 +99,20 @@ std::pair<at::Tensor, at::Tensor> augment_slice(const at::Tensor& image_in,
       my[x] = static_cast<float>(y) + ddy[x];
     }
   }
+  cv::warpAffine(image, image, affine, image.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
   cv::remap(image, image, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REFLECT);
-  cv::remap(mask, mask, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0.0);
-  cv::threshold(mask, mask, 0.5, 1.0, cv::THRESH_BINARY);
   image.copyTo(view_of(image_out));
-  mask.copyTo(view_of(mask_out));
+
+  // Every mask channel goes through the same warps.
+  const int64_t channels = mask_in.dim() == 3 ? mask_in.size(0) : 1;
+  for (int64_t c = 0; c < channels; ++c) {
+    at::Tensor channel = mask_in.dim() == 3 ? mask_out[c] : mask_out;
+    cv::Mat mask = view_of(channel).clone();
+    cv::warpAffine(mask, mask, affine, mask.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0.0);
+    cv::remap(mask, mask, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0.0);
+    cv::threshold(mask, mask, 0.5, 1.0, cv::THRESH_BINARY);
+    mask.copyTo(view_of(channel));
+  }
   return {image_out, mask_out};
 }
 

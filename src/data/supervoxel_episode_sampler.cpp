@@ -1,5 +1,6 @@
 #include "protoseg/data/supervoxel_episode_sampler.h"
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -112,6 +113,20 @@ SupervoxelEpisodeSampler::LoadedVolume SupervoxelEpisodeSampler::load(const Volu
   return v;
 }
 
+namespace {
+
+// Masks [K, H, W] -> label map [H, W] int64 (0 background, k + 1 for mask k; where masks
+// overlap after a warp, the first wins).
+at::Tensor label_map(const at::Tensor& masks) {
+  at::Tensor labels = torch::zeros({masks.size(1), masks.size(2)}, torch::kLong);
+  for (int64_t k = masks.size(0) - 1; k >= 0; --k) {
+    labels.masked_fill_(masks[k].gt(0.5), k + 1);
+  }
+  return labels;
+}
+
+}  // namespace
+
 Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
   std::mt19937_64 rng(episode_seed(seed_, index));
   auto pick = [&rng](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
@@ -137,27 +152,62 @@ Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
     const int64_t query_z = slices[static_cast<size_t>(query_rank)];
 
     const int label = v.labels[label_pick];
+    // Multi-foreground: more supervoxels that cover enough of the support slice, in random
+    // order (drawn only when asked, so binary episodes keep their sequence).
+    std::vector<int> structures = {label};
+    if (options_.max_foregrounds > 1) {
+      std::vector<int> candidates;
+      for (size_t l = 0; l < v.labels.size(); ++l) {
+        if (l != label_pick &&
+            v.pixels[l * static_cast<size_t>(v.depth) + static_cast<size_t>(support_z)] >=
+                options_.min_support_pixels) {
+          candidates.push_back(v.labels[l]);
+        }
+      }
+      std::shuffle(candidates.begin(), candidates.end(), rng);
+      for (size_t i = 0; i < candidates.size() &&
+                         structures.size() < static_cast<size_t>(options_.max_foregrounds);
+           ++i) {
+        structures.push_back(candidates[i]);
+      }
+    }
     const int size = options_.image_size;
     at::Tensor support_image = resized(v.image[support_z], size, cv::INTER_LINEAR);
-    at::Tensor support_mask = resized(v.supervoxels[support_z].eq(label), size, cv::INTER_NEAREST);
     at::Tensor query_image = resized(v.image[query_z], size, cv::INTER_LINEAR);
-    at::Tensor query_mask = resized(v.supervoxels[query_z].eq(label), size, cv::INTER_NEAREST);
+    std::vector<at::Tensor> support_channels, query_channels;
+    for (int s : structures) {
+      support_channels.push_back(resized(v.supervoxels[support_z].eq(s), size, cv::INTER_NEAREST));
+      query_channels.push_back(resized(v.supervoxels[query_z].eq(s), size, cv::INTER_NEAREST));
+    }
+    at::Tensor support_stack = torch::stack(support_channels);  // [K, S, S] float32
+    at::Tensor query_stack = torch::stack(query_channels);
 
     bool augmented_support = false;
     if (options_.augment) {
       augmented_support = std::bernoulli_distribution(0.5)(rng);
       at::Tensor& image = augmented_support ? support_image : query_image;
-      at::Tensor& mask = augmented_support ? support_mask : query_mask;
-      std::tie(image, mask) = augment_slice(image, mask, options_.augmentation, rng);
+      at::Tensor& stack = augmented_support ? support_stack : query_stack;
+      std::tie(image, stack) = augment_slice(image, stack, options_.augmentation, rng);
       // The warp may move the structure out of view: draw again.
-      if (mask.sum().item<float>() == 0.0f) continue;
+      if (stack[0].sum().item<float>() == 0.0f) continue;
     }
+    // Extra structures that the warp shrank below the support threshold are dropped.
+    std::vector<int64_t> kept = {0};
+    for (int64_t k = 1; k < support_stack.size(0); ++k) {
+      if (support_stack[k].sum().item<double>() >= options_.min_support_pixels) kept.push_back(k);
+    }
+    const at::Tensor keep = torch::tensor(kept);
+    support_stack = support_stack.index_select(0, keep);
+    query_stack = query_stack.index_select(0, keep);
 
     Episode episode;
     episode.support_image = support_image;
-    episode.support_mask = support_mask;
+    episode.support_mask = support_stack[0].contiguous();
     episode.query_image = query_image;
-    episode.query_mask = query_mask;
+    episode.query_mask = query_stack[0].contiguous();
+    episode.support_labels = label_map(support_stack);
+    episode.query_labels = label_map(query_stack);
+    episode.foreground_count = support_stack.size(0);
     episode.index = index;
     episode.volume_index = static_cast<int64_t>(v.dataset_index);
     episode.label = label;

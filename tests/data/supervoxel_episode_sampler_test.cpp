@@ -1,5 +1,6 @@
 #include "protoseg/data/supervoxel_episode_sampler.h"
 
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -133,6 +134,49 @@ TEST_F(SupervoxelEpisodeSamplerRealDataTest, ImpossibleConstraintsFailAtConstruc
     EXPECT_NE(std::string(e.what()).find("episodes can never be drawn"), std::string::npos)
         << e.what();
   }
+}
+
+TEST_F(SupervoxelEpisodeSamplerRealDataTest, MultiForegroundEpisodesShareTheSupportSlice) {
+  const VolumeDataset dataset(config_);
+  SupervoxelEpisodeOptions options;
+  options.augment = false;
+  options.max_foregrounds = 5;
+  const SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0), options, 11);
+  std::map<int64_t, at::Tensor> supervoxels;
+  for (size_t i : dataset.training_indices(0)) {
+    supervoxels[static_cast<int64_t>(i)] =
+        io::read_label_map(dataset.supervoxel_path(i)).data.to(torch::kInt);
+  }
+  int64_t several = 0;
+  for (int64_t i = 0; i < 20; ++i) {
+    const Episode e = sampler.sample(i);
+    ASSERT_GE(e.foreground_count, 1);
+    ASSERT_LE(e.foreground_count, 5);
+    several += e.foreground_count > 1;
+    const at::Tensor& labels = supervoxels.at(e.volume_index);
+    // Structure 1 is the binary episode's (> 20 px; >= 200 px on the first slice of the pair);
+    // every added structure covers >= 200 px of the support slice. Each is one supervoxel, the
+    // same id on both slices.
+    EXPECT_TRUE(torch::equal(e.support_labels.eq(1).to(torch::kFloat), e.support_mask));
+    for (int64_t k = 1; k <= e.foreground_count; ++k) {
+      const at::Tensor support_k = e.support_labels.eq(k);
+      ASSERT_GE(support_k.sum().item<int64_t>(), k == 1 ? 21 : 200) << "episode " << i << ", " << k;
+      const at::Tensor ids = labels[e.support_slice].masked_select(support_k);
+      const int id = ids.min().item<int>();
+      ASSERT_EQ(ids.max().item<int>(), id);
+      EXPECT_TRUE(torch::equal(support_k, labels[e.support_slice].eq(id)));
+      EXPECT_TRUE(torch::equal(e.query_labels.eq(k), labels[e.query_slice].eq(id)));
+    }
+    EXPECT_EQ(e.support_labels.max().item<int64_t>(), e.foreground_count);
+  }
+  EXPECT_GT(several, 10);
+  // The first structure is the binary sampler's episode.
+  SupervoxelEpisodeOptions binary = options;
+  binary.max_foregrounds = 1;
+  const SupervoxelEpisodeSampler single(dataset, dataset.training_indices(0), binary, 11);
+  const Episode a = single.sample(3), b = sampler.sample(3);
+  EXPECT_TRUE(torch::equal(a.support_mask, b.support_mask));
+  EXPECT_EQ(a.query_slice, b.query_slice);
 }
 
 }  // namespace

@@ -17,6 +17,12 @@ struct Episode {
   at::Tensor query_image;
   /// [H, W] float32 in {0, 1}.
   at::Tensor query_mask;
+  /// Multi-foreground episodes (TPM MF training): [H, W] int64 label maps, 0 background and
+  /// 1..K the K structures; structure 1 is the one of support_mask / query_mask. K = 1 for
+  /// binary episodes, where these equal the masks.
+  at::Tensor support_labels;
+  at::Tensor query_labels;
+  int64_t foreground_count = 1;  ///< K
   /// Where the episode came from (for logs and tests).
   int64_t index = 0;               ///< episode number in the sampler's sequence
   int64_t volume_index = -1;       ///< index into the dataset's volume list

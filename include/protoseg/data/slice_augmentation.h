@@ -47,9 +47,9 @@ struct SliceAugmentationOptions {
 void apply_gamma(at::Tensor& image, double gamma);
 
 /// Returns {image, mask} after the gamma transform (image only), one random affine transform and
-/// one random elastic field, all drawn from `rng`. image and mask are [H, W] float32 CPU tensors;
-/// the image is warped bilinearly (reflected at the border), the mask bilinearly (zero outside)
-/// and rounded back to {0, 1}.
+/// one random elastic field, all drawn from `rng`. image is [H, W], mask [H, W] or [K, H, W]
+/// (K masks warped alike), float32 CPU tensors; the image is warped bilinearly (reflected at
+/// the border), each mask bilinearly (zero outside) and rounded back to {0, 1}.
 std::pair<at::Tensor, at::Tensor> augment_slice(const at::Tensor& image, const at::Tensor& mask,
                                                 const SliceAugmentationOptions& options,
                                                 std::mt19937_64& rng);

@@ -23,6 +23,9 @@ struct SupervoxelEpisodeOptions {
   int max_attempts = 1000;
   /// Apply the random augmentation to the support or the query (p = 0.5 each).
   bool augment = true;
+  /// Structures per episode: 1 for binary episodes; K > 1 adds up to K - 1 more supervoxels
+  /// covering >= min_support_pixels of the support slice (TPM multi-foreground training, 5).
+  int max_foregrounds = 1;
   SliceAugmentationOptions augmentation;
 
   template <class V>
@@ -32,6 +35,7 @@ struct SupervoxelEpisodeOptions {
     v.optional("min_support_pixels", min_support_pixels);
     v.optional("max_attempts", max_attempts);
     v.optional("augment", augment);
+    v.optional("max_foregrounds", max_foregrounds);
     v.optional("augmentation", augmentation);
   }
   template <class V>
@@ -40,6 +44,9 @@ struct SupervoxelEpisodeOptions {
     if (min_slice_pixels < 0) v.invalid("min_slice_pixels", "must be >= 0");
     if (min_support_pixels < 1) v.invalid("min_support_pixels", "must be >= 1");
     if (max_attempts < 1) v.invalid("max_attempts", "must be >= 1");
+    if (max_foregrounds < 1 || max_foregrounds > 16) {
+      v.invalid("max_foregrounds", "must be between 1 and 16");
+    }
   }
 };
 
