@@ -4,6 +4,7 @@
 
 #include "protoseg/core/precision.h"
 #include "protoseg/train/few_shot_losses.h"
+#include "protoseg/train/multi_class_objective.h"
 
 namespace protoseg::train {
 
@@ -13,11 +14,17 @@ EpisodeBatch to_batch(const data::Episode& episode, const c10::Device& device) {
   batch.support_masks = episode.support_mask.unsqueeze(0).to(device);
   batch.query_images = episode.query_image.unsqueeze(0).unsqueeze(0).to(device);
   batch.query_labels = episode.query_mask.round().to(torch::kLong).unsqueeze(0).to(device);
+  if (episode.support_labels.defined() && episode.query_labels.defined()) {
+    batch.support_labels = episode.support_labels.unsqueeze(0).to(device);
+    batch.query_class_labels = episode.query_labels.unsqueeze(0).to(device);
+    batch.foreground_count = episode.foreground_count;
+  }
   return batch;
 }
 
 EpisodeLosses episode_losses(models::FewShotSegmenterImpl& model, const EpisodeBatch& batch,
                              const LossConfig& loss) {
+  if (batch.foreground_count > 1) return multi_class_episode_losses(model, batch, loss);
   const models::FewShotPrediction prediction =
       model.forward(batch.support_images, batch.support_masks, batch.query_images);
   // Losses and statistics in float32 even inside an autocast region.

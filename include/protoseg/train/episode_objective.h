@@ -14,7 +14,11 @@ struct EpisodeBatch {
   at::Tensor support_images;  ///< [1, 1, H, W]
   at::Tensor support_masks;   ///< [1, H, W] float
   at::Tensor query_images;    ///< [1, 1, H, W]
-  at::Tensor query_labels;    ///< [1, H, W] int64 in {0, 1}
+  at::Tensor query_labels;    ///< [1, H, W] int64 in {0, 1}: the first structure
+  /// Multi-foreground episodes: label maps [1, H, W] int64 (0 background, 1..K structures).
+  at::Tensor support_labels;
+  at::Tensor query_class_labels;
+  int64_t foreground_count = 1;  ///< K; episode_losses uses the multi-class objective if > 1
 };
 
 EpisodeBatch to_batch(const data::Episode& episode, const c10::Device& device);
@@ -30,7 +34,9 @@ struct EpisodeLosses {
   at::Tensor query_foreground;  ///< [1, 2, H, W] predicted probabilities (for Dice)
 };
 
-/// Runs the segmenter on `batch` (p_F = 0.5) and computes the ADNet/TPM training objective.
+/// Runs the segmenter on `batch` (p_F = 0.5) and computes the ADNet/TPM training objective;
+/// episodes with several structures go to multi_class_episode_losses (the same objective for
+/// K = 1).
 EpisodeLosses episode_losses(models::FewShotSegmenterImpl& model, const EpisodeBatch& batch,
                              const LossConfig& loss);
 
