@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
                "the reference's off-by-one boundary and support-location LinEst");
   app.add_flag("--multi-class", multi_class,
                "one support slice with every organ, per-pixel argmax over organs and background "
-               "(ADNet++, and Eq. 9 with the CE-T and OCP priors)");
+               "(ADNet++, and Eq. 9 with the CE-T, AvgEst, LinEst and OCP priors)");
   app.add_option("--analysis-episodes", analysis_episodes,
                  "training episodes for the AvgEst_MP / LinEst fit");
   app.add_option("--overlays", overlay_volumes, "query volumes with PNG overlays (0: none)");
@@ -155,15 +155,18 @@ int main(int argc, char** argv) {
         eval::make_slice_encoder(model->encoder, options.device, precision);
 
     eval::TrainingPriors priors;
-    if (!multi_class && needs_priors(options.methods)) {
-      const fs::path priors_file = base / ("training_priors_fold" + std::to_string(config.fold) +
-                                           (reference_compat ? "_compat" : "") + ".json");
+    if (multi_class || needs_priors(options.methods)) {
+      // The multi-class head's priors come from multi-foreground episodes (5 structures).
+      const fs::path priors_file =
+          base / ("training_priors_fold" + std::to_string(config.fold) +
+                  (multi_class ? "_mc" : "") + (reference_compat ? "_compat" : "") + ".json");
       if (fs::exists(priors_file) &&
           eval::read_training_priors(priors_file).episodes == analysis_episodes) {
         priors = eval::read_training_priors(priors_file);
         spdlog::info("training priors from {}", priors_file.string());
       } else {
         data::SupervoxelEpisodeOptions episodes = config.episodes;
+        if (multi_class) episodes.max_foregrounds = std::max(episodes.max_foregrounds, 5);
         const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(config.fold),
                                                      episodes,
                                                      static_cast<uint64_t>(config.seed) + 1);
@@ -171,6 +174,7 @@ int main(int argc, char** argv) {
         analysis.episodes = analysis_episodes;
         analysis.workers = config.workers;
         analysis.reference_compat = reference_compat;
+        analysis.multi_class = multi_class;
         analysis.seed = static_cast<uint64_t>(config.seed);
         analysis.device = options.device;
         priors = eval::analyze_training_priors(*model->head, encoder, sampler, analysis);
@@ -185,6 +189,13 @@ int main(int argc, char** argv) {
           priors.average_multi, priors.linear_single.intercept, priors.linear_single.location_coef,
           priors.linear_single.size_coef, priors.linear_multi.intercept,
           priors.linear_multi.location_coef, priors.linear_multi.size_coef);
+      if (multi_class) {
+        spdlog::info(
+            "multi-class: AvgEst q {:.4f}; LinEst logit q = {:.3f} + {:.3f} (loc - 0.5)^2 "
+            "+ {:.3f} total size",
+            priors.average_multi_class, priors.linear_multi_class.intercept,
+            priors.linear_multi_class.location_coef, priors.linear_multi_class.size_coef);
+      }
       options.priors = &priors;
     }
 

@@ -48,19 +48,6 @@ class MultiClassPredictor {
     return models::upsample_class_probabilities(probabilities, size_, size_).argmax(1);
   }
 
-  // The total foreground prior that makes exactly the true foreground count of each slice
-  // foreground: the ideal threshold of H_B / (max_k h_F,k + H_B) at full resolution.
-  at::Tensor oracle_prior(const at::Tensor& foreground_counts) const {
-    const at::Tensor cosines = upsample(cosines_, size_);
-    const double d = head_.options.feature_dim();
-    const at::Tensor sf = head_.sigma_foreground, sb = head_.sigma_background;
-    const at::Tensor log_f = std::get<0>(((cosines - 1.0) / (sf * sf)).max(1)) - d * sf.log();
-    const at::Tensor log_b = ((cosines - 1.0) / (sb * sb)).logsumexp(1) - d * sb.log();
-    const at::Tensor ratio = torch::sigmoid(log_b - log_f).flatten(1);
-    const at::Tensor q = ideal_score_threshold(ratio, foreground_counts);
-    return q.clamp(1e-6, 1.0 - 1e-6);  // -inf/+inf (empty/full slice) -> almost 0 / 1
-  }
-
  private:
   const models::TiedPrototypeHeadImpl& head_;
   at::Tensor cosines_;  // [D, K, h, w]
@@ -69,17 +56,33 @@ class MultiClassPredictor {
 
 }  // namespace
 
+at::Tensor multi_class_ideal_prior(const models::TiedPrototypeHeadImpl& head,
+                                   const at::Tensor& cosines, const at::Tensor& foreground_counts,
+                                   int64_t size) {
+  torch::NoGradGuard no_grad;
+  const at::Tensor up = upsample(cosines, size);
+  const double d = head.options.feature_dim();
+  const at::Tensor sf = head.sigma_foreground, sb = head.sigma_background;
+  const at::Tensor log_f = std::get<0>(((up - 1.0) / (sf * sf)).max(1)) - d * sf.log();
+  const at::Tensor log_b = ((up - 1.0) / (sb * sb)).logsumexp(1) - d * sb.log();
+  const at::Tensor ratio = torch::sigmoid(log_b - log_f).flatten(1);
+  return ideal_score_threshold(ratio, foreground_counts);
+}
+
 std::string method_name(MultiClassRule rule) {
   switch (rule) {
     case MultiClassRule::kAdnetPlusPlus: return "ADNet++";
     case MultiClassRule::kCeT: return "CE-T";
+    case MultiClassRule::kAvgEst: return "AvgEst";
+    case MultiClassRule::kLinEst: return "LinEst";
     case MultiClassRule::kOracle: return "OCP";
   }
   return "?";
 }
 
 std::vector<MultiClassRule> all_multi_class_rules() {
-  return {MultiClassRule::kAdnetPlusPlus, MultiClassRule::kCeT, MultiClassRule::kOracle};
+  return {MultiClassRule::kAdnetPlusPlus, MultiClassRule::kCeT, MultiClassRule::kAvgEst,
+          MultiClassRule::kLinEst, MultiClassRule::kOracle};
 }
 
 int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<int>& organ_labels) {
@@ -120,6 +123,11 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
                              " needs a support volume and at least one query volume");
   }
   const auto rules = all_multi_class_rules();
+  if (options.priors == nullptr || !options.priors->multi_class) {
+    throw std::invalid_argument(
+        "multi-class AvgEst and LinEst need the prior analysis of multi-foreground training "
+        "episodes");
+  }
   torch::NoGradGuard no_grad;
   const int size = options.image_size;
   const auto device = options.device;
@@ -149,6 +157,8 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
       encode_slices(encoder, support.network_image.slice(0, z, z + 1), 1, device);
   const at::Tensor prototypes = models::masked_average_pooling(
       support_features.expand({classes, -1, -1, -1}), support_mask_stack);  // [K, C]
+  const double support_fraction =
+      support_mask_stack.sum().item<double>() / static_cast<double>(size * size);
 
   std::vector<DiceRecord> records;
   for (size_t q = 0; q + 1 < volumes.size(); ++q) {
@@ -169,12 +179,23 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
       foreground_counts += network_labels.eq(label).flatten(1).sum(1);
     }
 
+    std::vector<double> linear_priors;
+    for (int64_t slice = 0; slice < depth; ++slice) {
+      linear_priors.push_back(options.priors->linear_multi_class.predict(
+          slice_location(slice, depth), support_fraction));
+    }
     std::vector<int64_t> all_slices;
     for (int64_t slice = 0; slice < depth; ++slice) all_slices.push_back(slice);
     for (MultiClassRule rule : rules) {
       at::Tensor prior = torch::tensor(0.5);
+      if (rule == MultiClassRule::kAvgEst) {
+        prior = torch::tensor(options.priors->average_multi_class);
+      }
+      if (rule == MultiClassRule::kLinEst) prior = torch::tensor(linear_priors);
       if (rule == MultiClassRule::kOracle) {
-        prior = predictor.oracle_prior(foreground_counts.to(device));
+        // -inf / +inf (no foreground / all foreground) -> almost 0 / almost 1.
+        prior = multi_class_ideal_prior(head, cosines, foreground_counts.to(device), size)
+                    .clamp(1e-6, 1.0 - 1e-6);
       }
       const at::Tensor index = predictor.predict(rule, prior).cpu();  // [D, S, S] in [0, K]
       const at::Tensor classes_at_size =

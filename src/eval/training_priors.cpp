@@ -14,7 +14,9 @@
 #include "protoseg/core/progress_bar.h"
 #include "protoseg/data/episode_prefetcher.h"
 #include "protoseg/eval/binary_predictor.h"
+#include "protoseg/eval/multi_class_evaluation.h"
 #include "protoseg/eval/support_prototypes.h"
+#include "protoseg/models/prototype_ops.h"
 
 namespace protoseg::eval {
 namespace {
@@ -32,11 +34,12 @@ double finite_mean(const std::vector<PriorSample>& samples, double PriorSample::
   return sum / count;
 }
 
-LinearPrior fit(const std::vector<PriorSample>& samples, double PriorSample::*field) {
+LinearPrior fit(const std::vector<PriorSample>& samples, double PriorSample::*field,
+                double PriorSample::*fraction = &PriorSample::support_fraction) {
   std::vector<double> locations, fractions, priors;
   for (const PriorSample& s : samples) {
     locations.push_back(s.location);
-    fractions.push_back(s.support_fraction);
+    fractions.push_back(s.*fraction);
     priors.push_back(s.*field);
   }
   return fit_linear_prior(locations, fractions, priors);
@@ -76,6 +79,7 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
   const int64_t size = sampler.options().image_size;
   TrainingPriors priors;
   priors.reference_compat = options.reference_compat;
+  priors.multi_class = options.multi_class;
   priors.episodes = options.episodes;
   core::ProgressBar progress("prior analysis", options.episodes, std::cerr);
   for (int done = 0; done < options.episodes;) {
@@ -103,6 +107,25 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
       s.support_fraction = support.foreground_fraction;
       s.prior_single = predictor.ideal_priors(false, mask, options.reference_compat).item<double>();
       s.prior_multi = predictor.ideal_priors(true, mask, options.reference_compat).item<double>();
+      if (options.multi_class) {
+        const int64_t classes = e.foreground_count;
+        std::vector<at::Tensor> masks;
+        for (int64_t k = 1; k <= classes; ++k) {
+          masks.push_back(e.support_labels.eq(k).to(torch::kFloat));
+        }
+        const at::Tensor support_masks = torch::stack(masks).to(options.device);
+        const at::Tensor prototypes = models::masked_average_pooling(
+            features.slice(0, i, i + 1).expand({classes, -1, -1, -1}), support_masks);
+        const at::Tensor query = features.slice(0, count + i, count + i + 1);
+        const at::Tensor cosines =
+            models::prototype_cosine(query.expand({classes, -1, -1, -1}), prototypes)
+                .unsqueeze(0);  // [1, K, h, w]
+        const at::Tensor q = multi_class_ideal_prior(
+            head, cosines, e.query_labels.gt(0).sum().reshape({1}).to(options.device), size);
+        s.support_fraction_total =
+            support_masks.sum().item<double>() / static_cast<double>(size * size);
+        s.prior_multi_class = std::isfinite(q.item<double>()) ? q.item<double>() : std::nan("");
+      }
       priors.samples.push_back(s);
     }
     done += count;
@@ -113,22 +136,37 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
   priors.average_multi = finite_mean(priors.samples, &PriorSample::prior_multi);
   priors.linear_single = fit(priors.samples, &PriorSample::prior_single);
   priors.linear_multi = fit(priors.samples, &PriorSample::prior_multi);
+  if (options.multi_class) {
+    priors.average_multi_class = finite_mean(priors.samples, &PriorSample::prior_multi_class);
+    priors.linear_multi_class =
+        fit(priors.samples, &PriorSample::prior_multi_class, &PriorSample::support_fraction_total);
+  }
   return priors;
 }
 
 void write_training_priors(const TrainingPriors& priors, const std::filesystem::path& json_file) {
-  const nlohmann::json j = {{"average_single", priors.average_single},
-                            {"average_multi", priors.average_multi},
-                            {"linear_single", to_json(priors.linear_single)},
-                            {"linear_multi", to_json(priors.linear_multi)},
-                            {"reference_compat", priors.reference_compat},
-                            {"episodes", priors.episodes}};
+  nlohmann::json j = {{"average_single", priors.average_single},
+                      {"average_multi", priors.average_multi},
+                      {"linear_single", to_json(priors.linear_single)},
+                      {"linear_multi", to_json(priors.linear_multi)},
+                      {"reference_compat", priors.reference_compat},
+                      {"episodes", priors.episodes}};
+  if (priors.multi_class) {
+    j["average_multi_class"] = priors.average_multi_class;
+    j["linear_multi_class"] = to_json(priors.linear_multi_class);
+  }
   config::write_text_atomically(json_file, j.dump(2) + "\n");
-  std::string csv = "episode,location,support_fraction,prior_single,prior_multi\n";
+  std::string csv = "episode,location,support_fraction,prior_single,prior_multi";
+  csv += priors.multi_class ? ",support_fraction_total,prior_multi_class\n" : "\n";
   for (const PriorSample& s : priors.samples) {
     csv += std::to_string(s.episode) + "," + std::to_string(s.location) + "," +
            std::to_string(s.support_fraction) + "," + std::to_string(s.prior_single) + "," +
-           std::to_string(s.prior_multi) + "\n";
+           std::to_string(s.prior_multi);
+    if (priors.multi_class) {
+      csv += "," + std::to_string(s.support_fraction_total) + "," +
+             std::to_string(s.prior_multi_class);
+    }
+    csv += "\n";
   }
   auto csv_file = json_file;
   config::write_text_atomically(csv_file.replace_extension(".csv"), csv);
@@ -146,6 +184,11 @@ TrainingPriors read_training_priors(const std::filesystem::path& json_file) {
     priors.linear_multi = linear_from_json(j.at("linear_multi"));
     priors.reference_compat = j.at("reference_compat").get<bool>();
     priors.episodes = j.at("episodes").get<int>();
+    if (j.contains("average_multi_class")) {
+      priors.multi_class = true;
+      priors.average_multi_class = j.at("average_multi_class").get<double>();
+      priors.linear_multi_class = linear_from_json(j.at("linear_multi_class"));
+    }
     return priors;
   } catch (const nlohmann::json::exception& error) {
     throw std::runtime_error(json_file.string() +

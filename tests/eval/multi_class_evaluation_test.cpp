@@ -38,7 +38,12 @@ TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
     torch::NoGradGuard no_grad;
     return model->encoder->forward(images);
   };
+  TrainingPriors priors;
+  priors.multi_class = true;
+  priors.average_multi_class = 0.3;
+  priors.linear_multi_class = {-1.0, 0.5, 4.0, 100};
   FoldEvaluationOptions options;
+  options.priors = &priors;
   options.image_size = 128;
   options.batch_size = 16;
   at::Tensor coverage;  // how many organs claim each voxel (CE-T)
@@ -49,7 +54,7 @@ TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
   };
   const auto records =
       evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, observer);
-  ASSERT_EQ(records.size(), 4u * 3u);  // four organs, ADNet++ / CE-T / OCP
+  ASSERT_EQ(records.size(), 4u * 5u);  // four organs, ADNet++ / CE-T / AvgEst / LinEst / OCP
   const int64_t depth = io::read_volume(dataset.image_path(0)).data.size(0);
   EXPECT_EQ(calls, 1 + (depth + 15) / 16);
   EXPECT_EQ(slices, 1 + depth);
@@ -61,6 +66,10 @@ TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
     EXPECT_GE(r.dice, 0.0);
     EXPECT_LE(r.dice, 1.0);
   }
+  // Without multi-class priors, AvgEst and LinEst cannot run.
+  priors.multi_class = false;
+  EXPECT_THROW(evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options),
+               std::invalid_argument);
   // Each voxel gets one class: the organs' predictions never overlap.
   ASSERT_TRUE(coverage.defined());
   EXPECT_LE(coverage.max().item<int>(), 1);

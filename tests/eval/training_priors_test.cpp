@@ -60,6 +60,46 @@ TEST(TrainingPriorsTest, AnalysisRecordsEachTrainingQueryAndFitsTheEstimators) {
   }
 }
 
+TEST(TrainingPriorsTest, MultiClassAnalysisUsesEveryStructureOfTheEpisode) {
+  torch::manual_seed(0);
+  const data::VolumeDataset dataset(testing::abd_mri_with_supervoxels());
+  data::SupervoxelEpisodeOptions episode_options;
+  episode_options.image_size = 64;
+  episode_options.min_support_pixels = 20;  // small slices: keep several structures
+  episode_options.max_foregrounds = 5;
+  const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0),
+                                               episode_options, 7);
+  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                 models::TiedPrototypeHeadOptions());
+  model->eval();
+  const SliceEncoder encoder =
+      make_slice_encoder(model->encoder, c10::kCPU, core::Precision::kFloat32);
+  PriorAnalysisOptions options;
+  options.episodes = 8;
+  options.multi_class = true;
+  const TrainingPriors priors = analyze_training_priors(*model->head, encoder, sampler, options);
+  EXPECT_TRUE(priors.multi_class);
+  int several = 0;
+  for (size_t i = 0; i < priors.samples.size(); ++i) {
+    const PriorSample& s = priors.samples[i];
+    const data::Episode e = sampler.sample(static_cast<int64_t>(i));
+    several += e.foreground_count > 1;
+    EXPECT_NEAR(s.support_fraction_total,
+                e.support_labels.gt(0).to(torch::kFloat).mean().item<double>(), 1e-9);
+    EXPECT_GE(s.support_fraction_total, s.support_fraction);
+    ASSERT_TRUE(std::isfinite(s.prior_multi_class));
+    EXPECT_GT(s.prior_multi_class, 0.0);
+    EXPECT_LT(s.prior_multi_class, 1.0);
+  }
+  EXPECT_GT(several, 0);
+  const auto file = testing::fresh_temp_dir("training_priors_mc") / "priors.json";
+  write_training_priors(priors, file);
+  const TrainingPriors read = read_training_priors(file);
+  EXPECT_TRUE(read.multi_class);
+  EXPECT_DOUBLE_EQ(read.average_multi_class, priors.average_multi_class);
+  EXPECT_DOUBLE_EQ(read.linear_multi_class.intercept, priors.linear_multi_class.intercept);
+}
+
 TEST(TrainingPriorsTest, MalformedFilesAreNamed) {
   const auto dir = testing::fresh_temp_dir("training_priors_bad");
   EXPECT_THROW(read_training_priors(dir / "missing.json"), std::runtime_error);

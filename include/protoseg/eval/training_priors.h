@@ -21,6 +21,9 @@ struct PriorSample {
   double support_fraction = 0.0;  ///< foreground share of the support mask
   double prior_single = 0.0;      ///< ideal class prior, one prototype (NaN: no boundary)
   double prior_multi = 0.0;       ///< ideal prior, multi-prototypes
+  /// Multi-class analysis only: the episode's K structures with the Eq. 9 head.
+  double support_fraction_total = 0.0;  ///< foreground share of all K support masks
+  double prior_multi_class = 0.0;       ///< ideal total foreground prior
 };
 
 /// What AvgEst (multi-prototype) and LinEst need, fitted on training episodes (the
@@ -33,6 +36,11 @@ struct TrainingPriors {
   /// true: the reference's behaviour (off-by-one boundary, support slice rank among the
   /// structure's slices as "location"); false: our fix (query slice z / (depth - 1)).
   bool reference_compat = false;
+  /// Multi-class analysis (multi-foreground episodes): what the multi-class head's AvgEst and
+  /// LinEst use, on the total foreground.
+  bool multi_class = false;
+  double average_multi_class = 0.0;
+  LinearPrior linear_multi_class;
   int episodes = 0;  ///< training episodes analysed
   std::vector<PriorSample> samples;
 };
@@ -43,6 +51,9 @@ struct PriorAnalysisOptions {
   int batch_size = 8;
   int workers = 2;
   bool reference_compat = false;
+  /// Also record each episode's ideal total foreground prior under the multi-class head
+  /// (meaningful with a multi-foreground sampler, episodes.max_foregrounds > 1).
+  bool multi_class = false;
   SphericalMixtureOptions mixture;
   uint64_t seed = 2021;  ///< seeds the mixtures' starts
   c10::Device device = c10::kCPU;
