@@ -30,17 +30,16 @@ std::string shape(const torch::Tensor& t) {
 
 void list(std::ostringstream& out, const char* what, const std::vector<std::string>& names) {
   if (names.empty()) return;
-  out << " " << names.size() << " " << what << ":";
+  out << "; " << names.size() << " " << what << ":";
   for (size_t i = 0; i < names.size() && i < 8; ++i) out << (i ? ", " : " ") << names[i];
   if (names.size() > 8) out << ", ...";
-  out << ";";
 }
 
 }  // namespace
 
 std::string WeightLoadReport::summary() const {
   std::ostringstream out;
-  out << loaded.size() << " tensors matched;";
+  out << loaded.size() << " tensors matched";
   list(out, "missing from the file", missing);
   list(out, "unexpected in the file", unexpected);
   list(out, "with the wrong shape", mismatched);
