@@ -27,8 +27,7 @@ at::Tensor grid_probabilities(const at::Tensor& features, const at::Tensor& prot
   const at::Tensor cosines =
       models::prototype_cosine(features.expand({classes, -1, -1, -1}), prototypes).unsqueeze(0);
   return models::multi_class_tpm_probabilities(cosines, sigma_f, sigma_b,
-                                               torch::tensor(0.5, features.options()),
-                                               feature_dim);
+                                               torch::tensor(0.5, features.options()), feature_dim);
 }
 
 }  // namespace
@@ -58,8 +57,8 @@ EpisodeLosses multi_class_episode_losses(models::FewShotSegmenterImpl& model,
   const at::Tensor probabilities = models::upsample_class_probabilities(grid, height, width);
   // Labels 1..K -> channels 0..K-1, background 0 -> channel K.
   const at::Tensor& labels = batch.query_class_labels;
-  const at::Tensor targets = torch::where(labels.eq(0), torch::full_like(labels, classes),
-                                          labels - 1);
+  const at::Tensor targets =
+      torch::where(labels.eq(0), torch::full_like(labels, classes), labels - 1);
   std::vector<float> weights(static_cast<size_t>(classes), 1.0f);
   weights.push_back(static_cast<float>(loss.background_weight));
   out.query = probability_nll(probabilities, targets, torch::tensor(weights));
@@ -79,15 +78,14 @@ EpisodeLosses multi_class_episode_losses(models::FewShotSegmenterImpl& model,
     out.alignment = torch::zeros({}, features.options());
   } else {
     const auto kept = static_cast<int64_t>(present.size());
-    const at::Tensor support_grid = grid_probabilities(
-        support_features, torch::stack(query_prototypes), sigma_f, sigma_b, d);
+    const at::Tensor support_grid =
+        grid_probabilities(support_features, torch::stack(query_prototypes), sigma_f, sigma_b, d);
     const at::Tensor support_probabilities =
         models::upsample_class_probabilities(support_grid, height, width);
-    at::Tensor support_targets = torch::full({1, height, width}, kept,
-                                             batch.support_labels.options());
+    at::Tensor support_targets =
+        torch::full({1, height, width}, kept, batch.support_labels.options());
     for (int64_t i = 0; i < kept; ++i) {
-      support_targets.masked_fill_(batch.support_labels.eq(present[static_cast<size_t>(i)] + 1),
-                                   i);
+      support_targets.masked_fill_(batch.support_labels.eq(present[static_cast<size_t>(i)] + 1), i);
     }
     out.alignment = probability_nll(support_probabilities, support_targets);
   }
