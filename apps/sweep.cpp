@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
       }
       std::fprintf(stderr, "%s: %zu jobs, %zu finished, %zu to run\n", config.name.c_str(),
                    jobs.size(), jobs.size() - pending.size(), pending.size());
+      if (slurm) {
+        std::fprintf(stderr, "submit with: sbatch %s\n",
+                     (config.out / (config.name + ".sbatch")).string().c_str());
+      }
       std::printf("%s\n", job_list.string().c_str());  // for scripts/sweep.sh
       return 0;
     }
