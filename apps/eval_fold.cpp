@@ -38,13 +38,7 @@ using namespace protoseg;
 namespace {
 
 bool needs_priors(const std::vector<eval::InferenceMethod>& methods) {
-  for (const auto& m : methods) {
-    if (m.rule == eval::PriorRule::kLinEst ||
-        (m.rule == eval::PriorRule::kAvgEst && m.multi_prototype)) {
-      return true;
-    }
-  }
-  return false;
+  return std::any_of(methods.begin(), methods.end(), eval::needs_training_priors);
 }
 
 std::string slug(std::string text) {

@@ -8,8 +8,6 @@
 namespace protoseg::eval {
 namespace {
 
-namespace F = torch::nn::functional;
-
 // A prior given as a scalar or one value per slice, shaped to broadcast over [D, h, w].
 at::Tensor per_slice(const at::Tensor& prior, int64_t slices, const at::TensorOptions& options) {
   const at::Tensor p = prior.to(options);
@@ -39,11 +37,7 @@ BinaryPredictor::BinaryPredictor(const models::TiedPrototypeHeadImpl& head,
 at::Tensor BinaryPredictor::upsample(const at::Tensor& grid) const {
   const bool add_channel = grid.dim() == 3;
   const at::Tensor batch = add_channel ? grid.unsqueeze(1) : grid;
-  const at::Tensor up =
-      F::interpolate(batch, F::InterpolateFuncOptions()
-                                .size(std::vector<int64_t>{image_size_, image_size_})
-                                .mode(torch::kBilinear)
-                                .align_corners(true));
+  const at::Tensor up = models::upsample_aligned(batch, image_size_, image_size_);
   return add_channel ? up.squeeze(1) : up;
 }
 

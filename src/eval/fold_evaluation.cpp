@@ -40,22 +40,29 @@ std::vector<double> support_positions(Protocol protocol) {
   return {1.0 / 6.0, 0.5, 5.0 / 6.0};
 }
 
-bool needs_training_priors(const InferenceMethod& m) {
-  return m.rule == PriorRule::kLinEst || (m.rule == PriorRule::kAvgEst && m.multi_prototype);
+}  // namespace
+
+std::vector<size_t> fold_volumes(const data::VolumeDataset& dataset, int fold) {
+  std::vector<size_t> volumes = dataset.fold_indices(fold);
+  if (volumes.size() < 2) {
+    throw std::runtime_error("fold " + std::to_string(fold) +
+                             " needs a support volume and at least one query volume");
+  }
+  return volumes;
 }
 
-}  // namespace
+void score_prediction(DiceRecord& record, const at::Tensor& prediction, const at::Tensor& truth) {
+  record.dice = dice_coefficient(prediction, truth);
+  record.predicted_voxels = prediction.sum().item<int64_t>();
+  record.true_voxels = truth.sum().item<int64_t>();
+}
 
 std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
                                       const SliceEncoder& encoder,
                                       const data::VolumeDataset& dataset, int fold,
                                       const FoldEvaluationOptions& options,
                                       const PredictionObserver& observer) {
-  const std::vector<size_t> volumes = dataset.fold_indices(fold);
-  if (volumes.size() < 2) {
-    throw std::runtime_error("fold " + std::to_string(fold) +
-                             " needs a support volume and at least one query volume");
-  }
+  const std::vector<size_t> volumes = fold_volumes(dataset, fold);
   for (const InferenceMethod& m : options.methods) {
     if (needs_training_priors(m) && options.priors == nullptr) {
       throw std::invalid_argument(method_name(m) +
@@ -191,9 +198,7 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
           r.support_slices.push_back(static_cast<int>(s.z));
         r.query_id = query.id;
         r.method = name;
-        r.dice = dice_coefficient(prediction, truth);
-        r.predicted_voxels = prediction.sum().item<int64_t>();
-        r.true_voxels = truth.sum().item<int64_t>();
+        score_prediction(r, prediction, truth);
         records.push_back(r);
         if (observer) {
           const at::Tensor image = query.image.index_select(0, slice_index);

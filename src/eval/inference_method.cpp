@@ -16,6 +16,11 @@ std::string method_name(const InferenceMethod& method) {
   return method.multi_prototype ? name + "_MP" : name;
 }
 
+bool needs_training_priors(const InferenceMethod& method) {
+  return method.rule == PriorRule::kLinEst ||
+         (method.rule == PriorRule::kAvgEst && method.multi_prototype);
+}
+
 std::vector<InferenceMethod> all_binary_methods() {
   std::vector<InferenceMethod> methods;
   for (bool multi : {false, true}) {

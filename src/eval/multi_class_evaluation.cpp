@@ -9,7 +9,6 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
-#include "protoseg/eval/dice.h"
 #include "protoseg/eval/evaluation_volume.h"
 #include "protoseg/eval/ideal_threshold.h"
 #include "protoseg/models/multi_class_posterior.h"
@@ -17,15 +16,6 @@
 
 namespace protoseg::eval {
 namespace {
-
-namespace F = torch::nn::functional;
-
-at::Tensor upsample(const at::Tensor& grid, int64_t size) {
-  return F::interpolate(grid, F::InterpolateFuncOptions()
-                                  .size(std::vector<int64_t>{size, size})
-                                  .mode(torch::kBilinear)
-                                  .align_corners(true));
-}
 
 // Per-pixel class index in [0, K] (K: background) for one rule, at size x size.
 class MultiClassPredictor {
@@ -60,7 +50,7 @@ at::Tensor multi_class_ideal_prior(const models::TiedPrototypeHeadImpl& head,
                                    const at::Tensor& cosines, const at::Tensor& foreground_counts,
                                    int64_t size) {
   torch::NoGradGuard no_grad;
-  const at::Tensor up = upsample(cosines, size);
+  const at::Tensor up = models::upsample_aligned(cosines, size, size);
   const double d = head.options.feature_dim();
   const at::Tensor sf = head.sigma_foreground, sb = head.sigma_background;
   const at::Tensor log_f = std::get<0>(((up - 1.0) / (sf * sf)).max(1)) - d * sf.log();
@@ -117,11 +107,7 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
                                                   const data::VolumeDataset& dataset, int fold,
                                                   const FoldEvaluationOptions& options,
                                                   const PredictionObserver& observer) {
-  const std::vector<size_t> volumes = dataset.fold_indices(fold);
-  if (volumes.size() < 2) {
-    throw std::runtime_error("fold " + std::to_string(fold) +
-                             " needs a support volume and at least one query volume");
-  }
+  const std::vector<size_t> volumes = fold_volumes(dataset, fold);
   const auto rules = all_multi_class_rules();
   if (options.priors == nullptr || !options.priors->multi_class) {
     throw std::invalid_argument(
@@ -167,9 +153,7 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
     const int64_t depth = query.labels.size(0);
     const at::Tensor features =
         encode_slices(encoder, query.network_image, options.batch_size, device);
-    const at::Tensor unit = features / features.norm(2, {1}, true).clamp_min(1e-12);
-    const at::Tensor unit_prototypes = prototypes / prototypes.norm(2, {1}, true).clamp_min(1e-12);
-    const at::Tensor cosines = torch::einsum("dchw,kc->dkhw", {unit, unit_prototypes});
+    const at::Tensor cosines = models::prototype_cosines(features, prototypes);
     const MultiClassPredictor predictor(head, cosines, size);
 
     at::Tensor foreground_counts = torch::zeros({depth}, torch::kLong);
@@ -214,9 +198,7 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
         r.support_slices = {static_cast<int>(z)};
         r.query_id = query.id;
         r.method = name;
-        r.dice = dice_coefficient(prediction, truth);
-        r.predicted_voxels = prediction.sum().item<int64_t>();
-        r.true_voxels = truth.sum().item<int64_t>();
+        score_prediction(r, prediction, truth);
         records.push_back(r);
         if (observer) {
           observer({query.id, r.organ, name, query.image, prediction, truth, all_slices});

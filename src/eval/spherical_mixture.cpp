@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "protoseg/models/prototype_ops.h"
+
 namespace protoseg::eval {
 namespace {
 
@@ -99,9 +101,7 @@ SphericalMixture fit_spherical_mixture(const at::Tensor& features, double sigma,
 at::Tensor mixture_cosines(const at::Tensor& features, const SphericalMixture& mixture) {
   TORCH_CHECK(features.dim() == 4, "mixture_cosines expects features [B,C,h,w], got ",
               features.sizes());
-  const at::Tensor unit = features / features.norm(2, {1}, true).clamp_min(1e-12);
-  const at::Tensor means = mixture.means.to(features.options());
-  return torch::einsum("bchw,kc->bkhw", {unit, means});
+  return models::prototype_cosines(features, mixture.means.to(features.options()));
 }
 
 at::Tensor mixture_log_density(const at::Tensor& cosines, const at::Tensor& weights,

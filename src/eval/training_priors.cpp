@@ -117,9 +117,7 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
         const at::Tensor prototypes = models::masked_average_pooling(
             features.slice(0, i, i + 1).expand({classes, -1, -1, -1}), support_masks);
         const at::Tensor query = features.slice(0, count + i, count + i + 1);
-        const at::Tensor cosines =
-            models::prototype_cosine(query.expand({classes, -1, -1, -1}), prototypes)
-                .unsqueeze(0);  // [1, K, h, w]
+        const at::Tensor cosines = models::prototype_cosines(query, prototypes);  // [1, K, h, w]
         const at::Tensor q = multi_class_ideal_prior(
             head, cosines, e.query_labels.gt(0).sum().reshape({1}).to(options.device), size);
         s.support_fraction_total =

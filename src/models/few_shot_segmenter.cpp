@@ -7,14 +7,8 @@
 
 namespace protoseg::models {
 
-namespace F = torch::nn::functional;
-
 at::Tensor two_class_probabilities(const at::Tensor& foreground, int64_t height, int64_t width) {
-  const at::Tensor upsampled =
-      F::interpolate(foreground, F::InterpolateFuncOptions()
-                                     .size(std::vector<int64_t>{height, width})
-                                     .mode(torch::kBilinear)
-                                     .align_corners(true));
+  const at::Tensor upsampled = upsample_aligned(foreground, height, width);
   return torch::cat({1.0 - upsampled, upsampled}, 1);
 }
 

@@ -4,10 +4,10 @@
 
 #include <torch/torch.h>
 
+#include "protoseg/models/prototype_ops.h"
+
 namespace protoseg::models {
 namespace {
-
-namespace F = torch::nn::functional;
 
 // A scalar or [B] tensor shaped to broadcast against [B, 1, ...] of `like`'s rank.
 at::Tensor per_item(const at::Tensor& value, const at::Tensor& like) {
@@ -48,10 +48,7 @@ at::Tensor adnet_plus_plus_probabilities(const at::Tensor& class_probabilities) 
 at::Tensor upsample_class_probabilities(const at::Tensor& probabilities, int64_t height,
                                         int64_t width) {
   TORCH_CHECK(probabilities.dim() == 4, "expected [B, C, h, w], got ", probabilities.sizes());
-  const at::Tensor up = F::interpolate(probabilities, F::InterpolateFuncOptions()
-                                                          .size(std::vector<int64_t>{height, width})
-                                                          .mode(torch::kBilinear)
-                                                          .align_corners(true));
+  const at::Tensor up = upsample_aligned(probabilities, height, width);
   return up / up.sum(1, /*keepdim=*/true).clamp_min(1e-12);
 }
 

@@ -51,6 +51,23 @@ at::Tensor prototype_cosine(const at::Tensor& features, const at::Tensor& protot
                               F::CosineSimilarityFuncOptions().dim(1));
 }
 
+at::Tensor prototype_cosines(const at::Tensor& features, const at::Tensor& prototypes) {
+  TORCH_CHECK(
+      features.dim() == 4 && prototypes.dim() == 2 && features.size(1) == prototypes.size(1),
+      "prototype_cosines expects features [B,C,h,w] and prototypes [K,C], got ", features.sizes(),
+      " and ", prototypes.sizes());
+  const at::Tensor unit_features = features / features.norm(2, {1}, true).clamp_min(1e-8);
+  const at::Tensor unit_prototypes = prototypes / prototypes.norm(2, {1}, true).clamp_min(1e-8);
+  return torch::einsum("bchw,kc->bkhw", {unit_features, unit_prototypes.to(features.dtype())});
+}
+
+at::Tensor upsample_aligned(const at::Tensor& grid, int64_t height, int64_t width) {
+  return F::interpolate(grid, F::InterpolateFuncOptions()
+                                  .size(std::vector<int64_t>{height, width})
+                                  .mode(torch::kBilinear)
+                                  .align_corners(true));
+}
+
 at::Tensor upsampled_prototype_cosine(const at::Tensor& features, const at::Tensor& prototype,
                                       int64_t height, int64_t width) {
   TORCH_CHECK(features.dim() == 4 && features.size(0) == 1 && prototype.dim() == 2 &&

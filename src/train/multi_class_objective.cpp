@@ -23,9 +23,7 @@ at::Tensor class_masks(const at::Tensor& labels, int64_t classes) {
 at::Tensor grid_probabilities(const at::Tensor& features, const at::Tensor& prototypes,
                               const at::Tensor& sigma_f, const at::Tensor& sigma_b,
                               double feature_dim) {
-  const int64_t classes = prototypes.size(0);
-  const at::Tensor cosines =
-      models::prototype_cosine(features.expand({classes, -1, -1, -1}), prototypes).unsqueeze(0);
+  const at::Tensor cosines = models::prototype_cosines(features, prototypes);
   return models::multi_class_tpm_probabilities(cosines, sigma_f, sigma_b,
                                                torch::tensor(0.5, features.options()), feature_dim);
 }

@@ -13,24 +13,37 @@
 namespace protoseg::eval {
 namespace {
 
-TEST(TrainingPriorsTest, AnalysisRecordsEachTrainingQueryAndFitsTheEstimators) {
-  torch::manual_seed(0);
-  const data::VolumeDataset dataset(testing::abd_mri_with_supervoxels());
-  data::SupervoxelEpisodeOptions episode_options;
-  episode_options.image_size = 64;
-  const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0),
-                                               episode_options, 7);
-  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
-                                 models::TiedPrototypeHeadOptions());
-  model->eval();
-  const SliceEncoder encoder =
-      make_slice_encoder(model->encoder, c10::kCPU, core::Precision::kFloat32);
+// A small encoder and the real ABD-MRI supervoxel episodes (64 x 64) of fold 0's training volumes.
+class TrainingPriorsRealDataTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    torch::manual_seed(0);
+    model_->eval();
+    episode_options_.image_size = 64;
+  }
+  data::SupervoxelEpisodeSampler sampler() const {
+    return {dataset_, dataset_.training_indices(0), episode_options_, 7};
+  }
+  TrainingPriors analyze(const data::SupervoxelEpisodeSampler& sampler,
+                         const PriorAnalysisOptions& options) const {
+    return analyze_training_priors(*model_->head, encoder_, sampler, options);
+  }
+  const data::VolumeDataset dataset_{testing::abd_mri_with_supervoxels()};
+  data::SupervoxelEpisodeOptions episode_options_;
+  models::FewShotSegmenter model_{models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                  models::TiedPrototypeHeadOptions()};
+  const SliceEncoder encoder_ =
+      make_slice_encoder(model_->encoder, c10::kCPU, core::Precision::kFloat32);
+};
+
+TEST_F(TrainingPriorsRealDataTest, AnalysisRecordsEachTrainingQueryAndFitsTheEstimators) {
+  const data::SupervoxelEpisodeSampler sampler = this->sampler();
   PriorAnalysisOptions options;
   options.episodes = 10;
   options.batch_size = 4;  // batches of 4, 4 and 2 episodes
   for (bool compat : {false, true}) {
     options.reference_compat = compat;
-    const TrainingPriors priors = analyze_training_priors(*model->head, encoder, sampler, options);
+    const TrainingPriors priors = analyze(sampler, options);
     ASSERT_EQ(priors.samples.size(), 10u);
     EXPECT_EQ(priors.episodes, 10);
     double sum = 0.0;
@@ -60,24 +73,14 @@ TEST(TrainingPriorsTest, AnalysisRecordsEachTrainingQueryAndFitsTheEstimators) {
   }
 }
 
-TEST(TrainingPriorsTest, MultiClassAnalysisUsesEveryStructureOfTheEpisode) {
-  torch::manual_seed(0);
-  const data::VolumeDataset dataset(testing::abd_mri_with_supervoxels());
-  data::SupervoxelEpisodeOptions episode_options;
-  episode_options.image_size = 64;
-  episode_options.min_support_pixels = 20;  // small slices: keep several structures
-  episode_options.max_foregrounds = 5;
-  const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0),
-                                               episode_options, 7);
-  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
-                                 models::TiedPrototypeHeadOptions());
-  model->eval();
-  const SliceEncoder encoder =
-      make_slice_encoder(model->encoder, c10::kCPU, core::Precision::kFloat32);
+TEST_F(TrainingPriorsRealDataTest, MultiClassAnalysisUsesEveryStructureOfTheEpisode) {
+  episode_options_.min_support_pixels = 20;  // small slices: keep several structures
+  episode_options_.max_foregrounds = 5;
+  const data::SupervoxelEpisodeSampler sampler = this->sampler();
   PriorAnalysisOptions options;
   options.episodes = 8;
   options.multi_class = true;
-  const TrainingPriors priors = analyze_training_priors(*model->head, encoder, sampler, options);
+  const TrainingPriors priors = analyze(sampler, options);
   EXPECT_TRUE(priors.multi_class);
   int several = 0;
   for (size_t i = 0; i < priors.samples.size(); ++i) {

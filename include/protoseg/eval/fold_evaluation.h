@@ -55,6 +55,13 @@ struct DiceRecord {
   int64_t true_voxels = 0;
 };
 
+/// The volume indices of fold `fold`, the support (the fold's last volume) last. Throws
+/// std::runtime_error when the fold has no query volume.
+std::vector<size_t> fold_volumes(const data::VolumeDataset& dataset, int fold);
+
+/// Scores a 3D prediction against the truth into `record` (dice, predicted and true voxels).
+void score_prediction(DiceRecord& record, const at::Tensor& prediction, const at::Tensor& truth);
+
 /// A prediction as it is scored, for callers that want to look at it (overlays).
 struct PredictionView {
   int query_id;

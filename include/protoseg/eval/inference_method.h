@@ -22,6 +22,10 @@ struct InferenceMethod {
   }
 };
 
+/// True for the methods that need the analysis of training episodes (TrainingPriors):
+/// LinEst, LinEst_MP and AvgEst_MP (single-prototype AvgEst uses the head's own statistics).
+bool needs_training_priors(const InferenceMethod& method);
+
 /// "CE-T", "AvgEst", "LinEst", "OCP", with "_MP" for multi-prototypes (the reference's names).
 std::string method_name(const InferenceMethod& method);
 

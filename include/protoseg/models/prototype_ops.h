@@ -22,6 +22,14 @@ at::Tensor masked_average_pooling(const at::Tensor& features, const at::Tensor& 
 /// features [B, C, h, w], prototypes [B, C] -> [B, h, w].
 at::Tensor prototype_cosine(const at::Tensor& features, const at::Tensor& prototypes);
 
+/// Cosines of every feature vector to each of K prototypes (multi-prototype and multi-class
+/// heads). features [B, C, h, w], prototypes [K, C] -> [B, K, h, w]. Differentiable.
+at::Tensor prototype_cosines(const at::Tensor& features, const at::Tensor& prototypes);
+
+/// Bilinear upsampling with align_corners = true, as the references upsample probabilities
+/// and score maps: [B, C, h, w] -> [B, C, height, width].
+at::Tensor upsample_aligned(const at::Tensor& grid, int64_t height, int64_t width);
+
 /// prototype_cosine of the features upsampled to [H, W] (bilinear, align_corners = false),
 /// computed exactly from the feature grid: the dot products interpolate linearly, and the
 /// squared norms of interpolated vectors follow from the norms and neighbour inner products of
