@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace protoseg::data {
+
+/// One 2D image with its lesion mask and, where it has one, its free-text report.
+struct ImageReportRecord {
+  std::string id;
+  std::filesystem::path image;
+  std::filesystem::path mask;
+  std::optional<std::string> report;
+};
+
+/// Reads one split of a folder in ProLearn's layout: `split.json` {"train": [ids], "val": ...,
+/// "test": ...}, `images/<id>.png`, `masks/<id>.png` and `reports/<id>.txt` (one sentence).
+/// Throws std::runtime_error naming the file for a missing split.json, an unknown or empty
+/// split, or a missing image, mask or report.
+std::vector<ImageReportRecord> read_prolearn_split(const std::filesystem::path& root,
+                                                   const std::string& split);
+
+/// Reads an LViT/GuideSeg manifest: a CSV with the columns `Image` (the mask's file name, e.g.
+/// `mask_covid_1.png`) and `Description` (the report). The image is `image_dir/<Image without
+/// the mask_ prefix>`, the mask `mask_dir/<Image>`. Quoted fields with commas are supported.
+/// Throws std::runtime_error naming the file and line for a missing column, an empty manifest or
+/// a missing image or mask.
+std::vector<ImageReportRecord> read_report_manifest(const std::filesystem::path& csv,
+                                                    const std::filesystem::path& image_dir,
+                                                    const std::filesystem::path& mask_dir);
+
+/// A split held in memory, resized to `size` x `size`: images per-image z-scored, masks binary.
+struct ImageReportSet {
+  std::vector<std::string> ids;
+  std::vector<std::string> reports;  ///< "" where a record has no report
+  at::Tensor images;                 ///< [N, 1, S, S] float32, zero mean and unit std per image
+  at::Tensor masks;                  ///< [N, 1, S, S] float32 in {0, 1} (lesion where > 0)
+
+  int64_t size() const { return static_cast<int64_t>(ids.size()); }
+};
+
+/// Loads and resizes every record (images with area averaging when shrinking and bilinear
+/// interpolation when growing, masks nearest). Throws std::runtime_error naming the files when
+/// an image and its mask differ in size or an image is constant.
+ImageReportSet load_image_report_set(const std::vector<ImageReportRecord>& records, int64_t size);
+
+}  // namespace protoseg::data
