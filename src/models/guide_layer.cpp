@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include "protoseg/core/precision.h"
+
 namespace protoseg::models {
 
 torch::Tensor sinusoidal_positions(int64_t count, int64_t dim,
@@ -52,16 +54,20 @@ torch::Tensor GuideLayerImpl::forward(const torch::Tensor& visual, const torch::
               "guide layer: text ", text.sizes(), " must be [B, L, ", text_dim, "]");
   TORCH_CHECK(text_mask.sizes() == text.sizes().slice(0, 2), "guide layer: text mask ",
               text_mask.sizes(), " must be [B, L] like text ", text.sizes());
-  const torch::TensorOptions options = visual.options();
+  // Attention runs in float32: LibTorch 1.13's CPU attention cannot mask bfloat16 scores, and
+  // these layers are a small share of the cost.
+  core::AutocastDisabledGuard full_precision;
+  const torch::Tensor visual_in = visual.to(torch::kFloat);
+  const torch::TensorOptions options = visual_in.options();
   const torch::Tensor visual_positions = sinusoidal_positions(visual.size(1), channels, options);
   const torch::Tensor text_positions = sinusoidal_positions(text.size(1), channels, options);
-  const torch::Tensor words = torch::leaky_relu(text_projection(text));
+  const torch::Tensor words = torch::leaky_relu(text_projection(text.to(torch::kFloat)));
 
   // MultiheadAttention is sequence-first: [N, B, C].
-  torch::Tensor x = norm_self(visual);
+  torch::Tensor x = norm_self(visual_in);
   torch::Tensor query = (x + visual_positions).transpose(0, 1);
   torch::Tensor attended = std::get<0>(self_attention(query, query, x.transpose(0, 1)));
-  torch::Tensor out = visual + norm_self_out(attended.transpose(0, 1));
+  torch::Tensor out = visual_in + norm_self_out(attended.transpose(0, 1));
 
   x = norm_cross(out);
   const auto [guided, weights] = cross_attention(
@@ -69,7 +75,7 @@ torch::Tensor GuideLayerImpl::forward(const torch::Tensor& visual, const torch::
       words.transpose(0, 1), /*key_padding_mask=*/text_mask.eq(0),
       /*need_weights=*/attention != nullptr);
   if (attention != nullptr) *attention = weights;
-  return out + scale * norm_cross_out(guided.transpose(0, 1));
+  return (out + scale * norm_cross_out(guided.transpose(0, 1))).to(visual.scalar_type());
 }
 
 }  // namespace protoseg::models

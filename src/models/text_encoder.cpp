@@ -5,6 +5,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "protoseg/core/precision.h"
+
 namespace protoseg::models {
 
 TextTransformerImpl::TextTransformerImpl(const TextTransformerOptions& options_)
@@ -38,6 +40,8 @@ torch::Tensor TextTransformerImpl::forward(const torch::Tensor& ids,
               ids.sizes(), " and mask ", attention_mask.sizes(), " must both be [B, L]");
   TORCH_CHECK(ids.size(1) <= options.max_length(), "text transformer: ", ids.size(1),
               " tokens exceed max_length ", options.max_length());
+  // Float32 throughout: LibTorch 1.13's CPU attention cannot mask bfloat16 scores.
+  core::AutocastDisabledGuard full_precision;
   const torch::Tensor position_ids = torch::arange(ids.size(1), ids.options());
   const torch::Tensor x = tokens(ids) + positions(position_ids).unsqueeze(0);
   // TransformerEncoder is sequence-first: [L, B, D]; padding is masked with true.

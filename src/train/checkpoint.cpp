@@ -1,25 +1,13 @@
 #include "protoseg/train/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <stdexcept>
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include "protoseg/train/archive_file.h"
+
 namespace protoseg::train {
-namespace {
-
-void sync_file(const std::filesystem::path& file) {
-  const int fd = ::open(file.c_str(), O_RDONLY);
-  if (fd < 0) throw std::runtime_error(file.string() + ": cannot reopen to flush");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw std::runtime_error(file.string() + ": fsync failed");
-}
-
-}  // namespace
 
 void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
                      const Sgd& optimizer, const TrainingState& state) {
@@ -32,16 +20,7 @@ void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module&
   archive.write("step", torch::tensor(state.step));
   archive.write("next_episode", torch::tensor(state.next_episode));
 
-  const std::filesystem::path temporary = file.string() + ".tmp";
-  try {
-    archive.save_to(temporary.string());
-    sync_file(temporary);
-    std::filesystem::rename(temporary, file);
-  } catch (const std::exception& e) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw std::runtime_error(file.string() + ": cannot write checkpoint: " + e.what());
-  }
+  save_archive_atomically(archive, file);
 }
 
 TrainingState load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,

@@ -1,0 +1,306 @@
+#include "protoseg/train/segmentation_stage.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include "protoseg/core/progress_bar.h"
+#include "protoseg/eval/segmentation_metrics.h"
+#include "protoseg/train/archive_file.h"
+#include "protoseg/train/segmentation_loss.h"
+
+namespace protoseg::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Where a stage stands; saved with every checkpoint.
+struct StagePosition {
+  int64_t epoch = 0;
+  int64_t batch = 0;  // next batch of `epoch`
+  double loss_sum = 0;
+  int64_t loss_count = 0;
+  double best_dice = -1;
+  int64_t best_epoch = -1;
+  int64_t epochs_since_best = 0;
+  bool finished = false;
+};
+
+const char* const kPositionKeys[] = {"epoch",     "batch",      "loss_sum",   "loss_count",
+                                     "best_dice", "best_epoch", "since_best", "finished"};
+
+void save_stage(const std::filesystem::path& file, torch::nn::Module& model,
+                torch::optim::Optimizer& optimizer, const StagePosition& p) {
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
+  model.save(model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  const std::vector<double> values = {static_cast<double>(p.epoch),
+                                      static_cast<double>(p.batch),
+                                      p.loss_sum,
+                                      static_cast<double>(p.loss_count),
+                                      p.best_dice,
+                                      static_cast<double>(p.best_epoch),
+                                      static_cast<double>(p.epochs_since_best),
+                                      p.finished ? 1.0 : 0.0};
+  for (size_t i = 0; i < values.size(); ++i) {
+    archive.write(kPositionKeys[i], torch::tensor(values[i], torch::kDouble));
+  }
+  save_archive_atomically(archive, file);
+}
+
+StagePosition read_position(torch::serialize::InputArchive& archive) {
+  std::vector<double> values;
+  for (const char* key : kPositionKeys) {
+    torch::Tensor value;
+    archive.read(key, value);
+    values.push_back(value.item<double>());
+  }
+  StagePosition p;
+  p.epoch = static_cast<int64_t>(values[0]);
+  p.batch = static_cast<int64_t>(values[1]);
+  p.loss_sum = values[2];
+  p.loss_count = static_cast<int64_t>(values[3]);
+  p.best_dice = values[4];
+  p.best_epoch = static_cast<int64_t>(values[5]);
+  p.epochs_since_best = static_cast<int64_t>(values[6]);
+  p.finished = values[7] != 0.0;
+  return p;
+}
+
+/// The batch order of one epoch: a pure function of (seed, epoch), so a resumed run replays it.
+std::vector<int64_t> epoch_order(const std::vector<int64_t>& rows, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order = rows;
+  std::mt19937_64 rng(seed * 1000003ULL + static_cast<uint64_t>(epoch));
+  for (auto i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
+    const auto pick = static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1));
+    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(pick)]);
+  }
+  return order;
+}
+
+double cosine_lr(const StageConfig& config, int64_t epoch) {
+  const double phase =
+      M_PI * static_cast<double>(epoch) / static_cast<double>(config.cosine_epochs);
+  return config.min_lr + (config.lr - config.min_lr) * (1.0 + std::cos(phase)) / 2.0;
+}
+
+torch::Tensor rows_tensor(const std::vector<int64_t>& rows) {
+  return torch::tensor(rows, torch::kLong);
+}
+
+}  // namespace
+
+SegmentationStage::SegmentationStage(std::string name, StageConfig config,
+                                     std::filesystem::path dir, c10::Device device,
+                                     core::Precision precision, uint64_t seed,
+                                     data::RandomZoomOptions zoom)
+    : name_(std::move(name)),
+      config_(config),
+      dir_(std::move(dir)),
+      device_(device),
+      precision_(precision),
+      seed_(seed),
+      zoom_(zoom) {}
+
+bool SegmentationStage::finished(const std::filesystem::path& dir) {
+  const auto file = dir / "checkpoint.pt";
+  if (!std::filesystem::exists(file)) return false;
+  torch::serialize::InputArchive archive;
+  load_archive(archive, file);
+  return read_position(archive).finished;
+}
+
+void SegmentationStage::load_best(torch::nn::Module& model, const std::filesystem::path& dir) {
+  torch::serialize::InputArchive archive;
+  load_archive(archive, dir / "best.pt");
+  try {
+    model.load(archive);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error((dir / "best.pt").string() +
+                             ": does not fit the model: " + e.what_without_backtrace());
+  }
+}
+
+eval::SegmentationMetrics evaluate_segmentation(torch::nn::Module& model,
+                                                const SegmentationForward& forward,
+                                                const data::ImageReportSet& set, int64_t batch_size,
+                                                int64_t limit, const c10::Device& device,
+                                                core::Precision precision,
+                                                const BatchObserver& observer) {
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  eval::SegmentationMetrics metrics;
+  const int64_t count = limit > 0 ? std::min(limit, set.size()) : set.size();
+  for (int64_t start = 0; start < count; start += batch_size) {
+    std::vector<int64_t> rows;
+    for (int64_t r = start; r < std::min(count, start + batch_size); ++r) rows.push_back(r);
+    const torch::Tensor index = rows_tensor(rows);
+    torch::Tensor logits;
+    {
+      core::AutocastGuard autocast(device, precision);
+      logits = forward(set.images.index_select(0, index).to(device), rows, false);
+    }
+    metrics.add(logits, set.masks.index_select(0, index).to(device));
+    if (observer) observer(rows, logits);
+  }
+  model.train(was_training);
+  return metrics;
+}
+
+SegmentationStageResult SegmentationStage::run(
+    torch::nn::Module& model, const std::vector<torch::Tensor>& parameters,
+    const SegmentationForward& forward, const data::ImageReportSet& train,
+    const std::vector<int64_t>& train_rows, const SegmentationForward& val_forward,
+    const data::ImageReportSet& val, bool resume, const std::atomic<bool>* stop) {
+  TORCH_CHECK(!train_rows.empty(), name_, ": no training images");
+  const auto start_time = Clock::now();
+  std::filesystem::create_directories(dir_);
+  const auto checkpoint_file = dir_ / "checkpoint.pt";
+  torch::optim::AdamW optimizer(
+      parameters, torch::optim::AdamWOptions(config_.lr).weight_decay(config_.weight_decay));
+  StagePosition position;
+  if (std::filesystem::exists(checkpoint_file)) {
+    if (!resume) {
+      throw std::runtime_error(checkpoint_file.string() +
+                               " exists: pass --resume to continue, or choose another --out");
+    }
+    torch::serialize::InputArchive archive, model_archive, optimizer_archive;
+    load_archive(archive, checkpoint_file);
+    try {
+      archive.read("model", model_archive);
+      archive.read("optimizer", optimizer_archive);
+      model.load(model_archive);
+      optimizer.load(optimizer_archive);
+      position = read_position(archive);
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(checkpoint_file.string() + ": does not fit this " + name_ +
+                               " model: " + e.what_without_backtrace());
+    }
+    spdlog::info("{}: resumed at epoch {} batch {}", name_, position.epoch, position.batch);
+  }
+  SegmentationStageResult result;
+  auto finish = [&](bool interrupted) {
+    result.epochs_done = position.epoch;
+    result.best_epoch = position.best_epoch;
+    result.best_dice = position.best_dice;
+    result.interrupted = interrupted;
+    result.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
+    return result;
+  };
+  if (position.finished) {
+    spdlog::info("{}: already finished (best validation Dice {:.4f} at epoch {})", name_,
+                 position.best_dice, position.best_epoch);
+    return finish(false);
+  }
+
+  model.to(device_);
+  const auto batch_size = config_.batch_size;
+  const auto batches = (static_cast<int64_t>(train_rows.size()) + batch_size - 1) / batch_size;
+  std::ofstream history(dir_ / "history.csv", std::ios::app);
+  if (std::filesystem::file_size(dir_ / "history.csv") == 0) {
+    history << "epoch,lr,train_loss,val_dice,best_dice,seconds\n";
+  }
+  spdlog::info("{}: {} training images, {} validation images, {} epochs of {} batches", name_,
+               train_rows.size(), val.size(), config_.epochs, batches);
+  while (position.epoch < config_.epochs) {
+    const auto epoch_start = Clock::now();
+    const double lr = cosine_lr(config_, position.epoch);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    }
+    const std::vector<int64_t> order = epoch_order(train_rows, seed_, position.epoch);
+    core::ProgressBar progress(
+        fmt::format("{} epoch {}/{}", name_, position.epoch + 1, config_.epochs), batches,
+        std::cerr, 10.0);
+    model.train();
+    for (; position.batch < batches; ++position.batch) {
+      if (stop != nullptr && stop->load()) {
+        save_stage(checkpoint_file, model, optimizer, position);
+        spdlog::warn("{}: interrupted at epoch {} batch {}; checkpoint written", name_,
+                     position.epoch, position.batch);
+        return finish(true);
+      }
+      const auto first = order.begin() + position.batch * batch_size;
+      const std::vector<int64_t> rows(first, std::min(order.end(), first + batch_size));
+      const torch::Tensor index = rows_tensor(rows);
+      std::mt19937_64 zoom_rng(seed_ * 7919ULL + static_cast<uint64_t>(position.epoch) * 100003ULL +
+                               static_cast<uint64_t>(position.batch));
+      auto [images, masks] =
+          data::random_zoom(train.images.index_select(0, index).to(device_),
+                            train.masks.index_select(0, index).to(device_), zoom_, zoom_rng);
+      torch::Tensor loss;
+      {
+        core::AutocastGuard autocast(device_, precision_);
+        const torch::Tensor logits = forward(images, rows, true);
+        core::AutocastDisabledGuard full_precision;
+        loss = dice_bce_loss(logits, masks);
+      }
+      TORCH_CHECK(torch::isfinite(loss).item<bool>(), name_, ": loss is not finite at epoch ",
+                  position.epoch, " batch ", position.batch);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      position.loss_sum += loss.item<double>();
+      ++position.loss_count;
+      progress.update(
+          position.batch + 1,
+          fmt::format("loss {:.4f} lr {:.2e}",
+                      position.loss_sum / static_cast<double>(position.loss_count), lr));
+    }
+    const double train_loss =
+        position.loss_sum / static_cast<double>(std::max<int64_t>(1, position.loss_count));
+    const double dice = evaluate_segmentation(model, val_forward, val, batch_size,
+                                              config_.validation_images, device_, precision_)
+                            .summary()
+                            .mean_dice;
+    progress.finish(fmt::format("loss {:.4f} val Dice {:.4f}", train_loss, dice));
+    if (dice > position.best_dice) {
+      position.best_dice = dice;
+      position.best_epoch = position.epoch;
+      position.epochs_since_best = 0;
+      torch::serialize::OutputArchive best;
+      model.save(best);
+      save_archive_atomically(best, dir_ / "best.pt");
+    } else {
+      ++position.epochs_since_best;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+    history << fmt::format("{},{:.6g},{:.6f},{:.6f},{:.6f},{:.1f}\n", position.epoch, lr,
+                           train_loss, dice, position.best_dice, seconds)
+            << std::flush;
+    const int64_t left = config_.epochs - position.epoch - 1;
+    spdlog::info("{} epoch {}: loss {:.4f}, val Dice {:.4f} (best {:.4f} at {}), {:.0f} s, ETA {}",
+                 name_, position.epoch, train_loss, dice, position.best_dice, position.best_epoch,
+                 seconds, core::ProgressBar::format_duration(seconds * static_cast<double>(left)));
+    ++position.epoch;
+    position.batch = 0;
+    position.loss_sum = 0;
+    position.loss_count = 0;
+    if (position.epochs_since_best >= config_.patience) {
+      result.early_stopped = true;
+      spdlog::info("{}: early stop, no better validation Dice for {} epochs", name_,
+                   config_.patience);
+      break;
+    }
+    save_stage(checkpoint_file, model, optimizer, position);
+  }
+  position.finished = true;
+  save_stage(checkpoint_file, model, optimizer, position);
+  if (!std::filesystem::exists(dir_ / "best.pt")) {  // zero epochs: keep the initial model
+    torch::serialize::OutputArchive best;
+    model.save(best);
+    save_archive_atomically(best, dir_ / "best.pt");
+  }
+  return finish(false);
+}
+
+}  // namespace protoseg::train
