@@ -75,14 +75,21 @@ StagePosition read_position(torch::serialize::InputArchive& archive) {
   return p;
 }
 
-/// The batch order of one epoch: a pure function of (seed, epoch), so a resumed run replays it.
-std::vector<int64_t> epoch_order(const std::vector<int64_t>& rows, uint64_t seed, int64_t epoch) {
-  std::vector<int64_t> order = rows;
+/// The image order of one epoch: reshuffled passes over `rows` until `min_images` are drawn
+/// (at least one pass). A pure function of (seed, epoch), so a resumed run replays it.
+std::vector<int64_t> epoch_order(const std::vector<int64_t>& rows, uint64_t seed, int64_t epoch,
+                                 int64_t min_images) {
+  std::vector<int64_t> order;
   std::mt19937_64 rng(seed * 1000003ULL + static_cast<uint64_t>(epoch));
-  for (auto i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
-    const auto pick = static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1));
-    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(pick)]);
-  }
+  do {
+    std::vector<int64_t> pass = rows;
+    for (auto i = static_cast<int64_t>(pass.size()) - 1; i > 0; --i) {
+      const auto pick = static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1));
+      std::swap(pass[static_cast<size_t>(i)], pass[static_cast<size_t>(pick)]);
+    }
+    order.insert(order.end(), pass.begin(), pass.end());
+  } while (static_cast<int64_t>(order.size()) < min_images);
+  if (min_images > static_cast<int64_t>(rows.size())) order.resize(static_cast<size_t>(min_images));
   return order;
 }
 
@@ -204,7 +211,9 @@ SegmentationStageResult SegmentationStage::run(
 
   model.to(device_);
   const auto batch_size = config_.batch_size;
-  const auto batches = (static_cast<int64_t>(train_rows.size()) + batch_size - 1) / batch_size;
+  const auto epoch_images =
+      std::max(static_cast<int64_t>(train_rows.size()), config_.min_epoch_images);
+  const auto batches = (epoch_images + batch_size - 1) / batch_size;
   std::ofstream history(dir_ / "history.csv", std::ios::app);
   if (std::filesystem::file_size(dir_ / "history.csv") == 0) {
     history << "epoch,lr,train_loss,val_dice,best_dice,seconds\n";
@@ -217,7 +226,8 @@ SegmentationStageResult SegmentationStage::run(
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
-    const std::vector<int64_t> order = epoch_order(train_rows, seed_, position.epoch);
+    const std::vector<int64_t> order =
+        epoch_order(train_rows, seed_, position.epoch, config_.min_epoch_images);
     core::ProgressBar progress(
         fmt::format("{} epoch {}/{}", name_, position.epoch + 1, config_.epochs), batches,
         std::cerr, 10.0);

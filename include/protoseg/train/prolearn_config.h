@@ -167,6 +167,9 @@ struct StageConfig {
   int64_t patience = 20;
   /// Validation images scored per epoch (0: the whole validation split).
   int64_t validation_images = 0;
+  /// An epoch draws at least this many images, cycling reshuffled passes over a small training
+  /// set, so small paired subsets get the same number of steps as large ones (0: one pass).
+  int64_t min_epoch_images = 0;
 
   template <class V>
   void visit(V& v) {
@@ -178,6 +181,7 @@ struct StageConfig {
     v.optional("min_lr", min_lr);
     v.optional("patience", patience);
     v.optional("validation_images", validation_images);
+    v.optional("min_epoch_images", min_epoch_images);
   }
   template <class V>
   void validate(V& v) const {
@@ -189,6 +193,7 @@ struct StageConfig {
     if (min_lr < 0 || min_lr > lr) v.invalid("min_lr", "must lie in [0, lr]");
     if (patience < 1) v.invalid("patience", "must be >= 1");
     if (validation_images < 0) v.invalid("validation_images", "must be >= 0");
+    if (min_epoch_images < 0) v.invalid("min_epoch_images", "must be >= 0");
   }
 };
 
