@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
 
     fs::create_directories(out_dir / "overlays");
     const auto start = std::chrono::steady_clock::now();
-    const eval::SegmentationMetrics metrics = train::evaluate_segmentation(
+    const train::SegmentationMetrics metrics = train::evaluate_segmentation(
         *segmenter.module, segmenter.bind(set), set, batch_size, limit, device, precision,
         [&](const std::vector<int64_t>& rows, const torch::Tensor& logits) {
           for (size_t b = 0; b < rows.size(); ++b) {

@@ -90,7 +90,8 @@ std::vector<ImageReportRecord> read_prolearn_split(const fs::path& root, const s
                              std::nullopt};
     require_file(record.image, "image of " + id);
     require_file(record.mask, "mask of " + id);
-    record.report = read_report(root / "reports" / (id + ".txt"));
+    const fs::path report = root / "reports" / (id + ".txt");
+    if (fs::exists(report)) record.report = read_report(report);
     records.push_back(std::move(record));
   }
   return records;
@@ -160,6 +161,7 @@ ImageReportSet load_image_report_set(const std::vector<ImageReportRecord>& recor
                                       .mode(torch::kNearest))[0];
     set.ids.push_back(record.id);
     set.reports.push_back(record.report.value_or(""));
+    set.has_report.push_back(record.report.has_value());
   }
   return set;
 }

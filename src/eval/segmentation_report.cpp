@@ -7,7 +7,7 @@
 
 namespace protoseg::eval {
 
-void write_segmentation_report(const SegmentationMetrics& metrics,
+void write_segmentation_report(const train::SegmentationMetrics& metrics,
                                const std::vector<std::string>& ids, const std::string& model,
                                const std::string& split,
                                const std::vector<std::pair<std::string, double>>& extra,
@@ -19,12 +19,12 @@ void write_segmentation_report(const SegmentationMetrics& metrics,
   std::filesystem::create_directories(dir);
   std::string csv = "id,dice,iou,predicted_pixels,true_pixels,overlap_pixels\n";
   for (size_t i = 0; i < ids.size(); ++i) {
-    const ImageOverlap& image = metrics.images()[i];
+    const train::ImageOverlap& image = metrics.images()[i];
     csv += fmt::format("{},{:.6f},{:.6f},{},{},{}\n", ids[i], image.dice(), image.iou(),
                        image.predicted, image.truth, image.intersection);
   }
   config::write_text_atomically(dir / "per_image.csv", csv);
-  const SegmentationSummary summary = metrics.summary();
+  const train::SegmentationSummary summary = metrics.summary();
   nlohmann::json doc = {{"model", model},
                         {"split", split},
                         {"images", summary.images},

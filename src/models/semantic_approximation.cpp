@@ -44,24 +44,37 @@ SemanticResponse SemanticApproximationImpl::forward(const torch::Tensor& image_q
               options.query_dim(), "]");
   namespace F = torch::nn::functional;
   const auto normalise = F::NormalizeFuncOptions().dim(1).eps(1e-8);
+  // Inference reuses the normalised prototypes until they change (the version counter moves
+  // on every in-place update, e.g. an optimizer step or load).
+  torch::Tensor unit_queries;
+  if (!is_training() && !torch::GradMode::is_enabled()) {
+    if (!cached_unit_queries_.defined() || cached_version_ != queries._version() ||
+        cached_unit_queries_.device() != queries.device()) {
+      cached_unit_queries_ = F::normalize(queries, normalise).t().contiguous();
+      cached_version_ = queries._version();
+    }
+    unit_queries = cached_unit_queries_;
+  } else {
+    unit_queries = F::normalize(queries, normalise).t();
+  }
   const torch::Tensor scores =
-      torch::matmul(F::normalize(image_queries.to(queries.dtype()), normalise),
-                    F::normalize(queries, normalise).t());  // [B, P]
+      torch::matmul(F::normalize(image_queries.to(queries.dtype()), normalise), unit_queries);
   const auto [top_scores, top_indices] = scores.topk(options.top_k(), 1);
   SemanticResponse response;
   response.indices = top_indices;
   response.weights = torch::softmax(top_scores, 1);
+  const int64_t batch = top_indices.size(0);
   const torch::Tensor chosen =
       responses.index_select(0, top_indices.flatten())
-          .view({top_indices.size(0), options.top_k(), options.tokens(), options.text_dim()});
-  const torch::Tensor chosen_mask =
-      response_mask.index_select(0, top_indices.flatten())
-          .view({top_indices.size(0), options.top_k(), options.tokens()});
+          .view({batch, options.top_k(), options.tokens() * options.text_dim()});
+  const torch::Tensor chosen_mask = response_mask.index_select(0, top_indices.flatten())
+                                        .view({batch, options.top_k(), options.tokens()});
   if (options.aggregation() == PsaAggregation::kWeightedSum) {
-    response.tokens = (chosen * response.weights.view({-1, options.top_k(), 1, 1})).sum(1);
+    response.tokens = torch::bmm(response.weights.unsqueeze(1), chosen)
+                          .view({batch, options.tokens(), options.text_dim()});
     response.mask = chosen_mask.amax(1);
   } else {
-    response.tokens = chosen.flatten(1, 2);
+    response.tokens = chosen.view({batch, options.top_k() * options.tokens(), options.text_dim()});
     response.mask = chosen_mask.flatten(1, 2);
   }
   return response;

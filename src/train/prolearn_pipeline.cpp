@@ -182,6 +182,12 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
       config.data.image_size);
   const std::vector<int64_t> paired =
       data::paired_subset(train.size(), config.text_fraction, static_cast<uint64_t>(config.seed));
+  for (const int64_t row : paired) {
+    if (!train.has_report[static_cast<size_t>(row)]) {
+      throw std::runtime_error("training image " + train.ids[static_cast<size_t>(row)] +
+                               " was drawn into the paired subset but has no report");
+    }
+  }
   std::vector<int64_t> all_rows(static_cast<size_t>(train.size()));
   std::iota(all_rows.begin(), all_rows.end(), 0);
   std::string paired_csv = "row,id\n";

@@ -11,9 +11,9 @@
 #include <torch/torch.h>
 
 #include "protoseg/core/progress_bar.h"
-#include "protoseg/eval/segmentation_metrics.h"
 #include "protoseg/train/archive_file.h"
 #include "protoseg/train/segmentation_loss.h"
+#include "protoseg/train/segmentation_metrics.h"
 
 namespace protoseg::train {
 namespace {
@@ -136,16 +136,16 @@ void SegmentationStage::load_best(torch::nn::Module& model, const std::filesyste
   }
 }
 
-eval::SegmentationMetrics evaluate_segmentation(torch::nn::Module& model,
-                                                const SegmentationForward& forward,
-                                                const data::ImageReportSet& set, int64_t batch_size,
-                                                int64_t limit, const c10::Device& device,
-                                                core::Precision precision,
-                                                const BatchObserver& observer) {
+SegmentationMetrics evaluate_segmentation(torch::nn::Module& model,
+                                          const SegmentationForward& forward,
+                                          const data::ImageReportSet& set, int64_t batch_size,
+                                          int64_t limit, const c10::Device& device,
+                                          core::Precision precision,
+                                          const BatchObserver& observer) {
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
-  eval::SegmentationMetrics metrics;
+  SegmentationMetrics metrics;
   const int64_t count = limit > 0 ? std::min(limit, set.size()) : set.size();
   for (int64_t start = 0; start < count; start += batch_size) {
     std::vector<int64_t> rows;

@@ -65,10 +65,16 @@ TEST(ImageReportDatasetTest, BadLayoutsAreNamed) {
             std::string::npos);
   EXPECT_NE(error_of([&] { read_prolearn_split(root, "dev"); }).find("no list named 'dev'"),
             std::string::npos);
-  fs::remove(root / "reports" / "b.txt");
+  fs::remove(root / "reports" / "b.txt");  // an image without a report is fine here
+  const auto records = read_prolearn_split(root, "train");
+  EXPECT_TRUE(records[0].report.has_value());
+  EXPECT_FALSE(records[1].report.has_value());
+  std::ofstream(root / "reports" / "b.txt") << "  \n";
+  const std::string empty = error_of([&] { read_prolearn_split(root, "train"); });
+  EXPECT_NE(empty.find("report is empty"), std::string::npos) << empty;
+  fs::remove(root / "masks" / "a.png");
   const std::string missing = error_of([&] { read_prolearn_split(root, "train"); });
-  EXPECT_NE(missing.find("report not found"), std::string::npos) << missing;
-  EXPECT_NE(missing.find("b.txt"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("mask of a not found"), std::string::npos) << missing;
 }
 
 TEST(ImageReportDatasetTest, MaskOfAnotherSizeIsRejected) {

@@ -53,6 +53,16 @@ TEST(SemanticApproximationTest, GradientReachesChosenQueriesAndResponses) {
   EXPECT_EQ(query_grad[2].item<double>(), 0.0);
 }
 
+TEST(SemanticApproximationTest, InferenceCacheFollowsPrototypeUpdates) {
+  SemanticApproximation psa = four_prototypes(PsaAggregation::kWeightedSum);
+  psa->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor query = torch::tensor({{2.0F, 0.2F}});
+  EXPECT_TRUE(torch::equal(psa->forward(query).indices, torch::tensor({{0, 3}})));
+  psa->queries.mul_(-1);  // an in-place update, as an optimizer step makes
+  EXPECT_TRUE(torch::equal(psa->forward(query).indices, torch::tensor({{2, 1}})));
+}
+
 TEST(SemanticApproximationTest, ShapesAreChecked) {
   SemanticApproximation psa = four_prototypes(PsaAggregation::kWeightedSum);
   EXPECT_THROW(psa->forward(torch::zeros({1, 3})), c10::Error);

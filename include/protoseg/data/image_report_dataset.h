@@ -20,8 +20,9 @@ struct ImageReportRecord {
 
 /// Reads one split of a folder in ProLearn's layout: `split.json` {"train": [ids], "val": ...,
 /// "test": ...}, `images/<id>.png`, `masks/<id>.png` and `reports/<id>.txt` (one sentence).
-/// Throws std::runtime_error naming the file for a missing split.json, an unknown or empty
-/// split, or a missing image, mask or report.
+/// A record without a report file has no report (only paired samples need one). Throws
+/// std::runtime_error naming the file for a missing split.json, an unknown or empty split, a
+/// missing image or mask, or an empty report file.
 std::vector<ImageReportRecord> read_prolearn_split(const std::filesystem::path& root,
                                                    const std::string& split);
 
@@ -38,8 +39,9 @@ std::vector<ImageReportRecord> read_report_manifest(const std::filesystem::path&
 struct ImageReportSet {
   std::vector<std::string> ids;
   std::vector<std::string> reports;  ///< "" where a record has no report
-  at::Tensor images;                 ///< [N, 1, S, S] float32, zero mean and unit std per image
-  at::Tensor masks;                  ///< [N, 1, S, S] float32 in {0, 1} (lesion where > 0)
+  std::vector<bool> has_report;
+  at::Tensor images;  ///< [N, 1, S, S] float32, zero mean and unit std per image
+  at::Tensor masks;   ///< [N, 1, S, S] float32 in {0, 1} (lesion where > 0)
 
   int64_t size() const { return static_cast<int64_t>(ids.size()); }
 };

@@ -4,14 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "protoseg/eval/segmentation_metrics.h"
+#include "protoseg/train/segmentation_metrics.h"
 
 namespace protoseg::eval {
 
 /// Writes `dir`/per_image.csv (id, Dice, IoU, predicted/true/overlapping pixels) and
 /// `dir`/metrics.json (mean and micro Dice/IoU, image count, plus `extra` key/number pairs such
 /// as timings), both atomically. `ids` name the images in the order they were added.
-void write_segmentation_report(const SegmentationMetrics& metrics,
+void write_segmentation_report(const train::SegmentationMetrics& metrics,
                                const std::vector<std::string>& ids, const std::string& model,
                                const std::string& split,
                                const std::vector<std::pair<std::string, double>>& extra,

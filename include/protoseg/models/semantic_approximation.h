@@ -55,6 +55,10 @@ class SemanticApproximationImpl : public torch::nn::Module {
 
   SemanticApproximationOptions options;
   torch::Tensor queries, responses, response_mask;
+
+ private:
+  torch::Tensor cached_unit_queries_;  // [query_dim, P], inference only
+  int64_t cached_version_ = -1;
 };
 TORCH_MODULE(SemanticApproximation);
 

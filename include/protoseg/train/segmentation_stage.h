@@ -13,8 +13,8 @@
 #include "protoseg/core/precision.h"
 #include "protoseg/data/image_report_dataset.h"
 #include "protoseg/data/random_zoom.h"
-#include "protoseg/eval/segmentation_metrics.h"
 #include "protoseg/train/prolearn_config.h"
+#include "protoseg/train/segmentation_metrics.h"
 
 namespace protoseg::train {
 
@@ -77,11 +77,11 @@ using BatchObserver =
 
 /// Scores `model` on (up to `limit`, 0 = all) images of `set` in eval mode without gradients,
 /// in batches of `batch_size`, at threshold 0.5.
-eval::SegmentationMetrics evaluate_segmentation(torch::nn::Module& model,
-                                                const SegmentationForward& forward,
-                                                const data::ImageReportSet& set, int64_t batch_size,
-                                                int64_t limit, const c10::Device& device,
-                                                core::Precision precision,
-                                                const BatchObserver& observer = {});
+SegmentationMetrics evaluate_segmentation(torch::nn::Module& model,
+                                          const SegmentationForward& forward,
+                                          const data::ImageReportSet& set, int64_t batch_size,
+                                          int64_t limit, const c10::Device& device,
+                                          core::Precision precision,
+                                          const BatchObserver& observer = {});
 
 }  // namespace protoseg::train

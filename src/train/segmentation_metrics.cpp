@@ -1,10 +1,10 @@
-#include "protoseg/eval/segmentation_metrics.h"
+#include "protoseg/train/segmentation_metrics.h"
 
 #include <cmath>
 
 #include <torch/torch.h>
 
-namespace protoseg::eval {
+namespace protoseg::train {
 
 double ImageOverlap::dice() const {
   const int64_t total = predicted + truth;
@@ -54,4 +54,4 @@ SegmentationSummary SegmentationMetrics::summary() const {
   return summary;
 }
 
-}  // namespace protoseg::eval
+}  // namespace protoseg::train

@@ -6,7 +6,7 @@
 
 #include <ATen/core/Tensor.h>
 
-namespace protoseg::eval {
+namespace protoseg::train {
 
 /// Overlap of one binary prediction with its truth, in pixels.
 struct ImageOverlap {
@@ -43,4 +43,4 @@ class SegmentationMetrics {
   std::vector<ImageOverlap> images_;
 };
 
-}  // namespace protoseg::eval
+}  // namespace protoseg::train

@@ -1,0 +1,146 @@
+// bench-prolearn: costs of the ProLearn models on random inputs: training steps of the bare
+// ResNet encoder, the image-only U-Net, the text-guided U-Net and ProLearn, interleaved, and the
+// PSA query latency per image.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+#include <CLI/CLI.hpp>
+
+#include "protoseg/core/cli_main.h"
+#include "protoseg/core/precision.h"
+#include "protoseg/core/threads.h"
+#include "protoseg/models/language_guided_unet.h"
+#include "protoseg/models/prolearn_segmenter.h"
+#include "protoseg/models/text_encoder.h"
+#include "protoseg/train/segmentation_loss.h"
+
+using namespace protoseg;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+double time_it(const std::function<void()>& work) {
+  const auto start = Clock::now();
+  work();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Time ProLearn training steps against the bare encoder, and the PSA query"};
+  int64_t size = 128, batch = 32, steps = 5, prototypes = 96, depth = 50;
+  std::string precision_request = "bf16";
+  app.add_option("--image-size", size, "square input size (multiple of 32)");
+  app.add_option("--batch-size", batch, "images per step");
+  app.add_option("--steps", steps, "timed steps per model (after one warm-up)");
+  app.add_option("--prototypes", prototypes, "PSA prototypes");
+  app.add_option("--depth", depth, "ResNet depth");
+  app.add_option("--precision", precision_request, "fp32, bf16 or auto");
+  CLI11_PARSE(app, argc, argv);
+
+  return core::run_cli("bench-prolearn", [&] {
+    const int threads = core::configure_threads(0);
+    const c10::Device device(torch::kCPU);
+    const core::Precision precision = core::resolve_precision(precision_request, device);
+    torch::manual_seed(0);
+    const int64_t length = 24, text_dim = 256;
+    const auto guided = models::LanguageGuidedUNetOptions(depth).text_dim(text_dim);
+    models::LanguageGuidedUNet image_only(models::LanguageGuidedUNetOptions(guided).guided(false));
+    models::LanguageGuidedUNet text_guided(guided);
+    models::TextTransformer text_encoder(models::TextTransformerOptions(30522).max_length(length));
+    const int64_t query_dim = text_guided->query_dim();
+    models::ProLearnSegmenter prolearn(
+        guided, models::SemanticApproximationOptions(prototypes, query_dim, length, text_dim));
+    const torch::Tensor images = torch::randn({batch, 1, size, size});
+    const torch::Tensor masks = torch::rand({batch, 1, size, size}).gt(0.7).to(torch::kFloat);
+    const torch::Tensor ids = torch::randint(5, 30000, {batch, length});
+    const torch::Tensor mask = torch::ones({batch, length}, torch::kLong);
+
+    auto step = [&](torch::nn::Module& module, const std::function<torch::Tensor()>& forward) {
+      module.zero_grad();
+      torch::Tensor loss;
+      {
+        core::AutocastGuard autocast(device, precision);
+        const torch::Tensor out = forward();
+        core::AutocastDisabledGuard full;
+        loss = out.dim() == 4 && out.size(1) == 1 ? train::dice_bce_loss(out, masks)
+                                                  : out.to(torch::kFloat).mean();
+      }
+      loss.backward();
+    };
+    struct Case {
+      std::string name;
+      std::function<void()> run;
+      std::vector<double> seconds;
+    };
+    std::vector<Case> cases = {
+        {"bare ResNet encoder",
+         [&] { step(*image_only, [&] { return image_only->encode(images).levels[3]; }); },
+         {}},
+        {"image-only U-Net",
+         [&] { step(*image_only, [&] { return image_only->forward(images); }); },
+         {}},
+        {"text-guided U-Net",
+         [&] {
+           step(*text_guided, [&] {
+             return text_guided->forward(images, text_encoder->forward(ids, mask), mask);
+           });
+         },
+         {}},
+        {"ProLearn (U-Net + PSA)",
+         [&] { step(*prolearn, [&] { return prolearn->forward(images); }); },
+         {}},
+    };
+    for (auto& c : cases) c.run();  // warm-up
+    for (int64_t s = 0; s < steps; ++s) {
+      for (auto& c : cases) c.seconds.push_back(time_it(c.run));
+    }
+    std::printf("%lld x %lld, batch %lld, ResNet-%lld, %s, %d threads, median of %lld steps\n",
+                static_cast<long long>(size), static_cast<long long>(size),
+                static_cast<long long>(batch), static_cast<long long>(depth),
+                core::to_string(precision).c_str(), threads, static_cast<long long>(steps));
+    const double base = median(cases[0].seconds);
+    for (const auto& c : cases) {
+      const double m = median(c.seconds);
+      std::printf("  %-24s %7.3f s/step  %6.1f images/s  %.2fx the bare encoder\n", c.name.c_str(),
+                  m, static_cast<double>(batch) / m, m / base);
+    }
+
+    // PSA query at batch 1: cosine scores, top-k, softmax, weighted sum.
+    torch::NoGradGuard no_grad;
+    prolearn->eval();
+    const torch::Tensor query = torch::randn({1, query_dim});
+    for (int i = 0; i < 100; ++i) prolearn->psa->forward(query);
+    const int repeats = 2000;
+    const double psa = time_it([&] {
+      for (int i = 0; i < repeats; ++i) prolearn->psa->forward(query);
+    });
+    int64_t psa_parameters = 0;
+    for (const auto& p : prolearn->psa->parameters()) psa_parameters += p.numel();
+    std::printf("  PSA query, batch 1, %lld prototypes: %.4f ms per image; %lld PSA parameters\n",
+                static_cast<long long>(prototypes), 1000.0 * psa / repeats,
+                static_cast<long long>(psa_parameters));
+    // End-to-end inference throughput of ProLearn.
+    std::vector<double> inference;
+    for (int64_t s = 0; s < steps; ++s) {
+      inference.push_back(time_it([&] {
+        core::AutocastGuard autocast(device, precision);
+        prolearn->forward(images);
+      }));
+    }
+    std::printf("  ProLearn inference: %.1f images/s\n",
+                static_cast<double>(batch) / median(inference));
+    return 0;
+  });
+}
