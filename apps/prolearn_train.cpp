@@ -13,7 +13,9 @@
 
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
+#include "protoseg/core/device.h"
 #include "protoseg/core/logging.h"
+#include "protoseg/dist/process_group.h"
 #include "protoseg/train/prolearn_config.h"
 #include "protoseg/train/prolearn_pipeline.h"
 
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   bool resume = false;
   std::vector<std::string> overrides;
   std::string log_level = "info";
+  double dist_timeout_s = 1800;
   app.add_option("--config", config_file, "experiment YAML, e.g. configs/prolearn/qata.yaml")
       ->required();
   app.add_option(
@@ -49,6 +52,8 @@ int main(int argc, char** argv) {
   app.add_flag("--resume", resume, "continue the stages already started in --out");
   app.add_option("--set", overrides, "override a config key, e.g. --set student.epochs=5");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--dist-timeout", dist_timeout_s,
+                 "seconds a collective may wait for the other ranks (multi-process runs)");
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("prolearn-train", [&] {
@@ -64,13 +69,23 @@ int main(int argc, char** argv) {
       name << "text" << std::setprecision(4) << config.text_fraction * 100;
       out_dir = fs::path("runs") / config_file.stem() / name.str();
     }
+    // Multi-process when started by scripts/launch.sh, torchrun-style variables, or Slurm.
+    const dist::DistributedEnv env = dist::DistributedEnv::from_environment();
     fs::create_directories(out_dir);
-    core::setup_logging(log_level, out_dir / "train.log");
+    if (env.rank == 0) {
+      core::setup_logging(log_level, out_dir / "train.log");
+    } else {
+      core::setup_logging("warn", out_dir / ("train_rank" + std::to_string(env.rank) + ".log"));
+    }
     spdlog::info("run folder {}", out_dir.string());
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
-    const bool complete = train::train_segmenter(config, kind, out_dir, resume, &stop_requested);
-    if (complete) {
+    const auto group = dist::ProcessGroup::create(
+        env, core::resolve_device(config.device),
+        std::chrono::milliseconds(static_cast<int64_t>(dist_timeout_s * 1000)));
+    const bool complete =
+        train::train_segmenter(config, kind, out_dir, resume, &stop_requested, group);
+    if (complete && env.rank == 0) {
       spdlog::info("done: {}/best.pt; score it with prolearn-eval --run {} --model {}",
                    (out_dir / train::stage_folder(kind)).string(), out_dir.string(), model);
     }

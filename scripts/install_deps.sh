@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libtorch-dev libopenblas0-pthread
+  # headers of the Gloo backend of c10d (multi-process training)
+  libgloo-dev
   libopencv-dev
   libinsighttoolkit5-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev

@@ -164,12 +164,17 @@ Segmenter build_segmenter(SegmenterKind kind, const ProLearnConfig& config,
 }
 
 bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs::path& run_dir,
-                     bool resume, const std::atomic<bool>* stop) {
+                     bool resume, const std::atomic<bool>* stop,
+                     std::shared_ptr<dist::ProcessGroup> group) {
   const c10::Device device = core::resolve_device(config.device);
+  if (!group) group = dist::ProcessGroup::create({}, device, std::chrono::milliseconds(1000));
+  const bool main_rank = group->is_main();
   const core::Precision precision = core::resolve_precision(config.precision, device);
   const int threads = core::configure_threads(config.threads);
-  fs::create_directories(run_dir);
-  config::save_config(config, run_dir / "config.yaml");
+  if (main_rank) {
+    fs::create_directories(run_dir);
+    config::save_config(config, run_dir / "config.yaml");
+  }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
   const text::WordPieceTokenizer tokenizer(config.data.vocab);
@@ -193,12 +198,12 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
   std::string paired_csv = "row,id\n";
   for (const int64_t row : paired)
     paired_csv += std::to_string(row) + "," + train.ids[static_cast<size_t>(row)] + "\n";
-  config::write_text_atomically(run_dir / "paired_subset.csv", paired_csv);
+  if (main_rank) config::write_text_atomically(run_dir / "paired_subset.csv", paired_csv);
   spdlog::info(
-      "{} on {} ({} threads, {}): {} training images, {} with reports (text fraction "
-      "{:.4f} requested, {:.4f} used), {} validation images",
-      to_string(kind), device.str(), threads, core::to_string(precision), train.size(),
-      paired.size(), config.text_fraction,
+      "{} on {} ({} threads, {}, {} process{}): {} training images, {} with reports (text "
+      "fraction {:.4f} requested, {:.4f} used), {} validation images",
+      to_string(kind), device.str(), threads, core::to_string(precision), group->world_size(),
+      group->world_size() > 1 ? "es" : "", train.size(), paired.size(), config.text_fraction,
       static_cast<double>(paired.size()) / static_cast<double>(train.size()), val.size());
   const data::RandomZoomOptions zoom{config.data.zoom_min, config.data.zoom_max,
                                      config.data.zoom_probability};
@@ -207,7 +212,7 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
   if (kind == SegmenterKind::kImageOnly) {
     Segmenter unet = build_segmenter(kind, config, tokenizer);
     SegmentationStage stage("image-only", config.student, run_dir / "image_only", device, precision,
-                            seed, zoom);
+                            seed, zoom, group);
     return !stage
                 .run(*unet.module, unet.parameters, unet.bind(train), train, all_rows,
                      unet.bind(val), val, resume, stop)
@@ -217,7 +222,7 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
   // Stage 1: the text-guided teacher on the paired subset (the GuideSeg-style baseline).
   Segmenter teacher = build_segmenter(SegmenterKind::kGuideSeg, config, tokenizer);
   SegmentationStage teacher_stage("teacher", config.teacher, run_dir / "teacher", device, precision,
-                                  seed, zoom);
+                                  seed, zoom, group);
   if (teacher_stage
           .run(*teacher.module, teacher.parameters, teacher.bind(train), train, paired,
                teacher.bind(val), val, resume, stop)
@@ -231,7 +236,7 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
   auto teacher_model = std::dynamic_pointer_cast<models::TextGuidedSegmenterImpl>(teacher.module);
   teacher_model->to(device);
   const fs::path psa_dir = run_dir / "psa";
-  if (!fs::exists(psa_dir / "prototypes.pt")) {
+  if (main_rank && !fs::exists(psa_dir / "prototypes.pt")) {
     spdlog::info("PSA initialisation on {} paired samples", paired.size());
     save_prototypes(
         initialise_prototypes(teacher_model->unet, *teacher_model->text_encoder, tokenizer, train,
@@ -239,6 +244,7 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
                               config.teacher.batch_size),
         psa_dir);
   }
+  group->barrier();  // rank 0 has written the prototypes
   const PsaPrototypes prototypes = load_prototypes(psa_dir);
 
   // Stage 3: ProLearn on all training images, guided by the PSA only.
@@ -254,7 +260,7 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
                                    prototypes.response_mask);
   }
   SegmentationStage student_stage("prolearn", config.student, student_dir, device, precision, seed,
-                                  zoom);
+                                  zoom, group);
   return !student_stage
               .run(*student.module, student.parameters, student.bind(train), train, all_rows,
                    student.bind(val), val, resume, stop)

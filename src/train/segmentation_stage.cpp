@@ -5,12 +5,14 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include "protoseg/core/progress_bar.h"
+#include "protoseg/dist/gradient_reducer.h"
 #include "protoseg/train/archive_file.h"
 #include "protoseg/train/segmentation_loss.h"
 #include "protoseg/train/segmentation_metrics.h"
@@ -108,14 +110,18 @@ torch::Tensor rows_tensor(const std::vector<int64_t>& rows) {
 SegmentationStage::SegmentationStage(std::string name, StageConfig config,
                                      std::filesystem::path dir, c10::Device device,
                                      core::Precision precision, uint64_t seed,
-                                     data::RandomZoomOptions zoom)
+                                     data::RandomZoomOptions zoom,
+                                     std::shared_ptr<dist::ProcessGroup> group)
     : name_(std::move(name)),
       config_(config),
       dir_(std::move(dir)),
       device_(device),
       precision_(precision),
       seed_(seed),
-      zoom_(zoom) {}
+      zoom_(zoom),
+      group_(group ? std::move(group)
+                   : dist::ProcessGroup::create(dist::DistributedEnv{}, device,
+                                                std::chrono::milliseconds(1000))) {}
 
 bool SegmentationStage::finished(const std::filesystem::path& dir) {
   const auto file = dir / "checkpoint.pt";
@@ -140,14 +146,16 @@ SegmentationMetrics evaluate_segmentation(torch::nn::Module& model,
                                           const SegmentationForward& forward,
                                           const data::ImageReportSet& set, int64_t batch_size,
                                           int64_t limit, const c10::Device& device,
-                                          core::Precision precision,
-                                          const BatchObserver& observer) {
+                                          core::Precision precision, const BatchObserver& observer,
+                                          int rank, int world_size) {
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
   SegmentationMetrics metrics;
-  const int64_t count = limit > 0 ? std::min(limit, set.size()) : set.size();
-  for (int64_t start = 0; start < count; start += batch_size) {
+  const int64_t total = limit > 0 ? std::min(limit, set.size()) : set.size();
+  const int64_t first = total * rank / world_size;
+  const int64_t count = total * (rank + 1) / world_size;
+  for (int64_t start = first; start < count; start += batch_size) {
     std::vector<int64_t> rows;
     for (int64_t r = start; r < std::min(count, start + batch_size); ++r) rows.push_back(r);
     const torch::Tensor index = rows_tensor(rows);
@@ -170,7 +178,10 @@ SegmentationStageResult SegmentationStage::run(
     const data::ImageReportSet& val, bool resume, const std::atomic<bool>* stop) {
   TORCH_CHECK(!train_rows.empty(), name_, ": no training images");
   const auto start_time = Clock::now();
-  std::filesystem::create_directories(dir_);
+  const int rank = group_->rank(), world = group_->world_size();
+  const bool main_rank = group_->is_main();
+  if (main_rank) std::filesystem::create_directories(dir_);
+  group_->barrier();
   const auto checkpoint_file = dir_ / "checkpoint.pt";
   torch::optim::AdamW optimizer(
       parameters, torch::optim::AdamWOptions(config_.lr).weight_decay(config_.weight_decay));
@@ -192,7 +203,9 @@ SegmentationStageResult SegmentationStage::run(
       throw std::runtime_error(checkpoint_file.string() + ": does not fit this " + name_ +
                                " model: " + e.what_without_backtrace());
     }
-    spdlog::info("{}: resumed at epoch {} batch {}", name_, position.epoch, position.batch);
+    if (main_rank) {
+      spdlog::info("{}: resumed at epoch {} batch {}", name_, position.epoch, position.batch);
+    }
   }
   SegmentationStageResult result;
   auto finish = [&](bool interrupted) {
@@ -204,22 +217,29 @@ SegmentationStageResult SegmentationStage::run(
     return result;
   };
   if (position.finished) {
-    spdlog::info("{}: already finished (best validation Dice {:.4f} at epoch {})", name_,
-                 position.best_dice, position.best_epoch);
+    if (main_rank)
+      spdlog::info("{}: already finished (best validation Dice {:.4f} at epoch {})", name_,
+                   position.best_dice, position.best_epoch);
     return finish(false);
   }
 
   model.to(device_);
+  group_->broadcast_module(model);  // identical starting points on every rank
+  dist::GradientReducer reducer(group_, parameters);
   const auto batch_size = config_.batch_size;
   const auto epoch_images =
       std::max(static_cast<int64_t>(train_rows.size()), config_.min_epoch_images);
   const auto batches = (epoch_images + batch_size - 1) / batch_size;
-  std::ofstream history(dir_ / "history.csv", std::ios::app);
-  if (std::filesystem::file_size(dir_ / "history.csv") == 0) {
-    history << "epoch,lr,train_loss,val_dice,best_dice,seconds\n";
+  std::ofstream history;
+  if (main_rank) {
+    history.open(dir_ / "history.csv", std::ios::app);
+    if (std::filesystem::file_size(dir_ / "history.csv") == 0) {
+      history << "epoch,lr,train_loss,val_dice,best_dice,seconds\n";
+    }
   }
-  spdlog::info("{}: {} training images, {} validation images, {} epochs of {} batches", name_,
-               train_rows.size(), val.size(), config_.epochs, batches);
+  if (main_rank)
+    spdlog::info("{}: {} training images, {} validation images, {} epochs of {} batches", name_,
+                 train_rows.size(), val.size(), config_.epochs, batches);
   while (position.epoch < config_.epochs) {
     const auto epoch_start = Clock::now();
     const double lr = cosine_lr(config_, position.epoch);
@@ -228,17 +248,12 @@ SegmentationStageResult SegmentationStage::run(
     }
     const std::vector<int64_t> order =
         epoch_order(train_rows, seed_, position.epoch, config_.min_epoch_images);
+    std::ostringstream discarded;
     core::ProgressBar progress(
         fmt::format("{} epoch {}/{}", name_, position.epoch + 1, config_.epochs), batches,
-        std::cerr, 10.0);
+        main_rank ? static_cast<std::ostream&>(std::cerr) : discarded, 10.0);
     model.train();
     for (; position.batch < batches; ++position.batch) {
-      if (stop != nullptr && stop->load()) {
-        save_stage(checkpoint_file, model, optimizer, position);
-        spdlog::warn("{}: interrupted at epoch {} batch {}; checkpoint written", name_,
-                     position.epoch, position.batch);
-        return finish(true);
-      }
       const auto first = order.begin() + position.batch * batch_size;
       const std::vector<int64_t> rows(first, std::min(order.end(), first + batch_size));
       const torch::Tensor index = rows_tensor(rows);
@@ -247,69 +262,112 @@ SegmentationStageResult SegmentationStage::run(
       auto [images, masks] =
           data::random_zoom(train.images.index_select(0, index).to(device_),
                             train.masks.index_select(0, index).to(device_), zoom_, zoom_rng);
-      torch::Tensor loss;
-      {
-        core::AutocastGuard autocast(device_, precision_);
-        const torch::Tensor logits = forward(images, rows, true);
-        core::AutocastDisabledGuard full_precision;
-        loss = dice_bce_loss(logits, masks);
-      }
-      TORCH_CHECK(torch::isfinite(loss).item<bool>(), name_, ": loss is not finite at epoch ",
-                  position.epoch, " batch ", position.batch);
+      // This rank's contiguous share of the global batch.
+      const auto size = static_cast<int64_t>(rows.size());
+      const int64_t share_begin = size * rank / world, share_end = size * (rank + 1) / world;
+      const std::vector<int64_t> share(rows.begin() + share_begin, rows.begin() + share_end);
       optimizer.zero_grad();
-      loss.backward();
+      torch::Tensor loss = torch::zeros({}, torch::kDouble);
+      if (!share.empty()) {
+        torch::Tensor share_loss;
+        {
+          core::AutocastGuard autocast(device_, precision_);
+          const torch::Tensor logits =
+              forward(images.slice(0, share_begin, share_end), share, true);
+          core::AutocastDisabledGuard full_precision;
+          share_loss = dice_bce_loss(logits, masks.slice(0, share_begin, share_end));
+        }
+        TORCH_CHECK(torch::isfinite(share_loss).item<bool>(), name_,
+                    ": loss is not finite at epoch ", position.epoch, " batch ", position.batch);
+        // Weighted by the share, so the all-reduced mean is the mean over the global batch.
+        (share_loss * (static_cast<double>(share.size() * world) / static_cast<double>(size)))
+            .backward();
+        loss = share_loss.detach().to(torch::kCPU, torch::kDouble) *
+               (static_cast<double>(share.size()) / static_cast<double>(size));
+      }
+      reducer.finish();
+      // One small collective for the batch loss and a stop request from any rank.
+      torch::Tensor summary = torch::stack(
+          {loss, torch::tensor(stop != nullptr && stop->load() ? 1.0 : 0.0, torch::kDouble)});
+      group_->all_reduce_sum(summary);
       optimizer.step();
-      position.loss_sum += loss.item<double>();
+      group_->broadcast_module(model, /*buffers_only=*/true);  // rank 0's BatchNorm statistics
+      position.loss_sum += summary[0].item<double>();
       ++position.loss_count;
       progress.update(
           position.batch + 1,
           fmt::format("loss {:.4f} lr {:.2e}",
                       position.loss_sum / static_cast<double>(position.loss_count), lr));
+      if (summary[1].item<double>() > 0) {
+        ++position.batch;
+        if (main_rank) {
+          save_stage(checkpoint_file, model, optimizer, position);
+          spdlog::warn("{}: interrupted at epoch {} batch {}; checkpoint written", name_,
+                       position.epoch, position.batch);
+        }
+        group_->barrier();
+        return finish(true);
+      }
     }
     const double train_loss =
         position.loss_sum / static_cast<double>(std::max<int64_t>(1, position.loss_count));
-    const double dice = evaluate_segmentation(model, val_forward, val, batch_size,
-                                              config_.validation_images, device_, precision_)
-                            .summary()
-                            .mean_dice;
+    // Each rank scores a share of the validation images; the per-image Dice sums are added.
+    const SegmentationSummary local =
+        evaluate_segmentation(model, val_forward, val, batch_size, config_.validation_images,
+                              device_, precision_, {}, rank, world)
+            .summary();
+    torch::Tensor dice_sum = torch::tensor(
+        {local.mean_dice * static_cast<double>(local.images), static_cast<double>(local.images)},
+        torch::kDouble);
+    group_->all_reduce_sum(dice_sum);
+    const double dice = dice_sum[0].item<double>() / std::max(1.0, dice_sum[1].item<double>());
     progress.finish(fmt::format("loss {:.4f} val Dice {:.4f}", train_loss, dice));
     if (dice > position.best_dice) {
       position.best_dice = dice;
       position.best_epoch = position.epoch;
       position.epochs_since_best = 0;
-      torch::serialize::OutputArchive best;
-      model.save(best);
-      save_archive_atomically(best, dir_ / "best.pt");
+      if (main_rank) {
+        torch::serialize::OutputArchive best;
+        model.save(best);
+        save_archive_atomically(best, dir_ / "best.pt");
+      }
     } else {
       ++position.epochs_since_best;
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
-    history << fmt::format("{},{:.6g},{:.6f},{:.6f},{:.6f},{:.1f}\n", position.epoch, lr,
-                           train_loss, dice, position.best_dice, seconds)
-            << std::flush;
+    if (main_rank)
+      history << fmt::format("{},{:.6g},{:.6f},{:.6f},{:.6f},{:.1f}\n", position.epoch, lr,
+                             train_loss, dice, position.best_dice, seconds)
+              << std::flush;
     const int64_t left = config_.epochs - position.epoch - 1;
-    spdlog::info("{} epoch {}: loss {:.4f}, val Dice {:.4f} (best {:.4f} at {}), {:.0f} s, ETA {}",
-                 name_, position.epoch, train_loss, dice, position.best_dice, position.best_epoch,
-                 seconds, core::ProgressBar::format_duration(seconds * static_cast<double>(left)));
+    if (main_rank)
+      spdlog::info(
+          "{} epoch {}: loss {:.4f}, val Dice {:.4f} (best {:.4f} at {}), {:.0f} s, ETA {}", name_,
+          position.epoch, train_loss, dice, position.best_dice, position.best_epoch, seconds,
+          core::ProgressBar::format_duration(seconds * static_cast<double>(left)));
     ++position.epoch;
     position.batch = 0;
     position.loss_sum = 0;
     position.loss_count = 0;
     if (position.epochs_since_best >= config_.patience) {
       result.early_stopped = true;
-      spdlog::info("{}: early stop, no better validation Dice for {} epochs", name_,
-                   config_.patience);
+      if (main_rank)
+        spdlog::info("{}: early stop, no better validation Dice for {} epochs", name_,
+                     config_.patience);
       break;
     }
-    save_stage(checkpoint_file, model, optimizer, position);
+    if (main_rank) save_stage(checkpoint_file, model, optimizer, position);
   }
   position.finished = true;
-  save_stage(checkpoint_file, model, optimizer, position);
-  if (!std::filesystem::exists(dir_ / "best.pt")) {  // zero epochs: keep the initial model
-    torch::serialize::OutputArchive best;
-    model.save(best);
-    save_archive_atomically(best, dir_ / "best.pt");
+  if (main_rank) {
+    save_stage(checkpoint_file, model, optimizer, position);
+    if (!std::filesystem::exists(dir_ / "best.pt")) {  // zero epochs: keep the initial model
+      torch::serialize::OutputArchive best;
+      model.save(best);
+      save_archive_atomically(best, dir_ / "best.pt");
+    }
   }
+  group_->barrier();  // the files exist before any rank reads them
   return finish(false);
 }
 

@@ -9,6 +9,7 @@
 #include <torch/nn/module.h>
 
 #include "protoseg/data/image_report_dataset.h"
+#include "protoseg/dist/process_group.h"
 #include "protoseg/models/language_guided_unet.h"
 #include "protoseg/models/text_encoder.h"
 #include "protoseg/text/wordpiece_tokenizer.h"
@@ -49,9 +50,12 @@ Segmenter build_segmenter(SegmenterKind kind, const ProLearnConfig& config,
 
 /// Runs every stage `kind` needs in `run_dir` (resuming finished or interrupted ones with
 /// `resume`): saves config.yaml and paired_subset.csv, trains, and leaves the best model in
-/// run_dir/stage_folder(kind)/best.pt. Returns false when interrupted.
+/// run_dir/stage_folder(kind)/best.pt. Returns false when interrupted. With a `group` of
+/// several processes the stages train data-parallel (see SegmentationStage); rank 0 alone
+/// writes files and runs the PSA initialisation.
 bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind,
                      const std::filesystem::path& run_dir, bool resume,
-                     const std::atomic<bool>* stop = nullptr);
+                     const std::atomic<bool>* stop = nullptr,
+                     std::shared_ptr<dist::ProcessGroup> group = nullptr);
 
 }  // namespace protoseg::train

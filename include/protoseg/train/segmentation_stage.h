@@ -13,6 +13,7 @@
 #include "protoseg/core/precision.h"
 #include "protoseg/data/image_report_dataset.h"
 #include "protoseg/data/random_zoom.h"
+#include "protoseg/dist/process_group.h"
 #include "protoseg/train/prolearn_config.h"
 #include "protoseg/train/segmentation_metrics.h"
 
@@ -38,11 +39,22 @@ struct SegmentationStageResult {
 /// mean Dice. In `dir`: `checkpoint.pt` (model, optimizer and position, written atomically at
 /// every epoch end and on interruption, so a run resumes mid-epoch), `best.pt` (the model of
 /// the best validation epoch) and `history.csv` (one row per epoch, for plotting).
+///
+/// Data parallel with a `group` of W processes: `batch_size` stays the global batch; each rank
+/// takes a contiguous 1/W share of every batch (all ranks draw the same augmentation for the
+/// whole batch), gradients are averaged by a bucketed all-reduce overlapping backward, and each
+/// rank's loss is weighted by its share so the update equals the single-process one. Every
+/// step starts from rank 0's BatchNorm statistics (DistributedDataParallel's broadcast_buffers);
+/// the forward normalises with each rank's own batch statistics (no SyncBatchNorm). Validation
+/// is split across ranks and summed. Only rank 0 writes files; the position is counted in
+/// global batches, so a run resumes under any world size. Ctrl-C on any rank stops all ranks
+/// at the same batch.
 class SegmentationStage {
  public:
   SegmentationStage(std::string name, StageConfig config, std::filesystem::path dir,
                     c10::Device device, core::Precision precision, uint64_t seed,
-                    data::RandomZoomOptions zoom);
+                    data::RandomZoomOptions zoom,
+                    std::shared_ptr<dist::ProcessGroup> group = nullptr);
 
   /// Optimises `parameters` of `model` on rows `train_rows` of `train`; validates on `val`.
   /// With `resume`, continues from dir/checkpoint.pt (a finished stage returns at once);
@@ -69,6 +81,7 @@ class SegmentationStage {
   core::Precision precision_;
   uint64_t seed_;
   data::RandomZoomOptions zoom_;
+  std::shared_ptr<dist::ProcessGroup> group_;
 };
 
 /// Called with the rows of each evaluated batch and their logits [B, 1, H, W].
@@ -76,12 +89,11 @@ using BatchObserver =
     std::function<void(const std::vector<int64_t>& rows, const torch::Tensor& logits)>;
 
 /// Scores `model` on (up to `limit`, 0 = all) images of `set` in eval mode without gradients,
-/// in batches of `batch_size`, at threshold 0.5.
-SegmentationMetrics evaluate_segmentation(torch::nn::Module& model,
-                                          const SegmentationForward& forward,
-                                          const data::ImageReportSet& set, int64_t batch_size,
-                                          int64_t limit, const c10::Device& device,
-                                          core::Precision precision,
-                                          const BatchObserver& observer = {});
+/// in batches of `batch_size`, at threshold 0.5; with `rank` / `world_size` only this rank's
+/// contiguous share of those images.
+SegmentationMetrics evaluate_segmentation(
+    torch::nn::Module& model, const SegmentationForward& forward, const data::ImageReportSet& set,
+    int64_t batch_size, int64_t limit, const c10::Device& device, core::Precision precision,
+    const BatchObserver& observer = {}, int rank = 0, int world_size = 1);
 
 }  // namespace protoseg::train
