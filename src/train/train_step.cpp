@@ -28,12 +28,13 @@ double learning_rate_at(const OptimizerConfig& optimizer, int64_t step) {
 }
 
 TrainStep::TrainStep(models::FewShotSegmenter model, Sgd& optimizer, TrainConfig config,
-                     core::Precision precision)
+                     core::Precision precision, dist::GradientReducer* reducer)
     : model_(std::move(model)),
       optimizer_(optimizer),
       config_(std::move(config)),
       precision_(precision),
-      device_(model_->head->threshold_parameter.device()) {}
+      device_(model_->head->threshold_parameter.device()),
+      reducer_(reducer) {}
 
 StepOutcome TrainStep::run(const EpisodeBatch& batch, double lr) {
   StepOutcome out;
@@ -51,6 +52,7 @@ StepOutcome TrainStep::run(const EpisodeBatch& batch, double lr) {
 
   const auto backward_start = Clock::now();
   out.losses.total.backward();
+  if (reducer_ != nullptr) reducer_->finish();
   out.times.backward_s = seconds_since(backward_start);
 
   const auto optimizer_start = Clock::now();

@@ -84,14 +84,21 @@ models::FewShotSegmenter make_segmenter(const TrainConfig& config) {
   return model;
 }
 
-Trainer::Trainer(TrainConfig config, data::DatasetConfig dataset, std::filesystem::path run_dir)
-    : config_(std::move(config)), dataset_(std::move(dataset)), run_dir_(std::move(run_dir)) {}
+Trainer::Trainer(TrainConfig config, data::DatasetConfig dataset, std::filesystem::path run_dir,
+                 std::shared_ptr<dist::ProcessGroup> group)
+    : config_(std::move(config)),
+      dataset_(std::move(dataset)),
+      run_dir_(std::move(run_dir)),
+      group_(std::move(group)) {}
 
 TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   const auto start = Clock::now();
   const c10::Device device = core::resolve_device(config_.device);
   const core::Precision precision = core::resolve_precision(config_.precision, device);
   const int threads = core::configure_threads(config_.threads);
+  if (!group_) group_ = dist::ProcessGroup::create({}, device, std::chrono::milliseconds(1000));
+  const int rank = group_->rank(), world = group_->world_size();
+  const bool main_rank = group_->is_main();
   std::filesystem::create_directories(run_dir_);
   const auto checkpoint_file = run_dir_ / "checkpoint.pt";
   if (!resume && std::filesystem::exists(checkpoint_file)) {
@@ -112,10 +119,10 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
         dataset, dataset.fold_indices(config_.fold), options,
         static_cast<uint64_t>(config_.seed) + 1);
   }
-  spdlog::info("{} fold {}: {} training volumes, {} on {} ({} threads, {})", dataset_.name,
-               config_.fold, sampler.volume_count(),
+  spdlog::info("{} fold {}: {} training volumes, {} on {} ({} threads, {}, {} process{})",
+               dataset_.name, config_.fold, sampler.volume_count(),
                config_.loss.threshold_weight > 0 ? "ADNet" : "TPM", device.str(), threads,
-               core::to_string(precision));
+               core::to_string(precision), world, world > 1 ? "es" : "");
 
   torch::manual_seed(static_cast<uint64_t>(config_.seed));
   if (config_.encoder.weights.empty()) {
@@ -130,18 +137,23 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
     state = load_checkpoint(checkpoint_file, *model_, optimizer);
     model_->to(device);
     spdlog::info("resumed {} at step {}", checkpoint_file.string(), state.step);
-  } else if (resume) {
+  } else if (resume && main_rank) {
     spdlog::warn("{} not found: starting from step 0", checkpoint_file.string());
   }
+  group_->broadcast_module(*model_);  // identical starting points on every rank
+  dist::GradientReducer reducer(group_, model_->parameters());
   const auto metrics_file = run_dir_ / "metrics.jsonl";
   const auto validation_file = run_dir_ / "validation.jsonl";
-  truncate_log(metrics_file, state.step + 1);
-  truncate_log(validation_file, state.step + (state.step == 0 ? 0 : 1));
-  std::ofstream metrics(metrics_file, std::ios::app);
-  std::ofstream validation_log(validation_file, std::ios::app);
+  std::ofstream metrics, validation_log;
+  if (main_rank) {
+    truncate_log(metrics_file, state.step + 1);
+    truncate_log(validation_file, state.step + (state.step == 0 ? 0 : 1));
+    metrics.open(metrics_file, std::ios::app);
+    validation_log.open(validation_file, std::ios::app);
+  }
 
   auto validate = [&](int64_t step) {
-    if (!validation) return;
+    if (!validation || !main_rank) return;
     torch::NoGradGuard no_grad;
     model_->eval();
     double dice = 0.0, loss = 0.0;
@@ -163,22 +175,34 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   };
 
   auto checkpoint = [&](const TrainingState& s) {
-    save_checkpoint(checkpoint_file, *model_, optimizer, s);
+    if (main_rank) save_checkpoint(checkpoint_file, *model_, optimizer, s);
   };
 
   if (state.step == 0) validate(0);
-  data::EpisodePrefetcher prefetcher([&](int64_t i) { return sampler.sample(i); },
-                                     state.next_episode, config_.workers, config_.prefetch);
+  // Each step consumes `world` consecutive episodes, one per rank; the prefetcher counts this
+  // rank's steps and next_episode stays the global count.
+  const int64_t first_episode = state.next_episode;
+  data::EpisodePrefetcher prefetcher(
+      [&](int64_t i) { return sampler.sample(first_episode + i * world + rank); }, 0,
+      config_.workers, config_.prefetch);
+  auto next_episode = [&] { return first_episode + prefetcher.next_index() * world; };
   model_->train();
-  TrainStep train_step(model_, optimizer, config_, precision);
-  core::ProgressBar progress("train", config_.steps, std::cerr, 10.0);
+  TrainStep train_step(model_, optimizer, config_, precision, &reducer);
+  std::ostringstream discarded;
+  core::ProgressBar progress("train", config_.steps,
+                             main_rank ? static_cast<std::ostream&>(std::cerr) : discarded, 10.0);
   TrainResult result;
   int64_t step = state.step;
   for (; step < config_.steps; ++step) {
-    if (stop != nullptr && stop->load()) {
+    // A stop request on any rank stops all of them at the same step.
+    torch::Tensor stop_votes =
+        torch::tensor(stop != nullptr && stop->load() ? 1.0 : 0.0, torch::kDouble);
+    group_->all_reduce_sum(stop_votes);
+    if (stop_votes.item<double>() > 0) {
       result.interrupted = true;
       break;
     }
+    group_->broadcast_module(*model_, /*buffers_only=*/true);  // rank 0's EMA and BN buffers
     const auto data_start = Clock::now();
     const data::Episode episode = prefetcher.next();
     const EpisodeBatch batch = to_batch(episode, device);
@@ -196,7 +220,7 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
     }
     const int64_t done = step + 1;
 
-    if (done % config_.log_every == 0 || done == config_.steps) {
+    if (main_rank && (done % config_.log_every == 0 || done == config_.steps)) {
       const auto& head = model_->head;
       const nlohmann::json row = {
           {"step", done},
@@ -226,12 +250,12 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
       progress.update(done, status);
     }
     if (done % config_.checkpoint_every == 0 && done < config_.steps) {
-      checkpoint({done, prefetcher.next_index()});
+      checkpoint({done, next_episode()});
     }
     if (validation && done % config_.validate_every == 0 && done < config_.steps) validate(done);
   }
   result.steps_done = step;
-  checkpoint({step, prefetcher.next_index()});
+  checkpoint({step, next_episode()});
   if (result.interrupted) {
     progress.finish("interrupted at step " + std::to_string(step));
     spdlog::warn("interrupted: checkpoint at step {} in {}; continue with --resume", step,
@@ -239,9 +263,12 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   } else {
     progress.finish("done");
     validate(step);
-    io::write_torch_state_dict(models::state_dict_of(*model_), run_dir_ / "model.pth");
+    if (main_rank) {
+      io::write_torch_state_dict(models::state_dict_of(*model_), run_dir_ / "model.pth");
+    }
     spdlog::info("trained {} steps; model {}", step, (run_dir_ / "model.pth").string());
   }
+  group_->barrier();  // the files exist before any rank returns
   result.seconds = seconds_since(start);
   return result;
 }

@@ -3,6 +3,7 @@
 #include <c10/core/Device.h>
 
 #include "protoseg/core/precision.h"
+#include "protoseg/dist/gradient_reducer.h"
 #include "protoseg/models/few_shot_segmenter.h"
 #include "protoseg/train/episode_objective.h"
 #include "protoseg/train/sgd.h"
@@ -30,8 +31,9 @@ struct StepOutcome {
 /// value clipping at the given learning rate, and the head's EMA statistics.
 class TrainStep {
  public:
+  /// With a `reducer`, gradients are averaged over the ranks between backward and the update.
   TrainStep(models::FewShotSegmenter model, Sgd& optimizer, TrainConfig config,
-            core::Precision precision);
+            core::Precision precision, dist::GradientReducer* reducer = nullptr);
   StepOutcome run(const EpisodeBatch& batch, double lr);
 
  private:
@@ -40,6 +42,7 @@ class TrainStep {
   TrainConfig config_;
   core::Precision precision_;
   c10::Device device_;
+  dist::GradientReducer* reducer_;
 };
 
 /// The Sgd settings of an optimizer config.

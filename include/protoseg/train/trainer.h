@@ -8,6 +8,8 @@
 #include "protoseg/models/few_shot_segmenter.h"
 #include "protoseg/train/train_config.h"
 
+#include "protoseg/dist/process_group.h"
+
 namespace protoseg::train {
 
 /// Builds the segmenter a config describes, with the encoder weights file loaded (strictly,
@@ -27,7 +29,13 @@ struct TrainResult {
 /// supervoxel episodes) and `model.pth` (final weights as a state dict).
 class Trainer {
  public:
-  Trainer(TrainConfig config, data::DatasetConfig dataset, std::filesystem::path run_dir);
+  /// With a `group` of W processes training is data parallel: each step, rank r trains on
+  /// episode next_episode + r (W episodes per step, so the checkpoint's episode counter is
+  /// global and a run resumes under any W), gradients are averaged (dist::GradientReducer), the
+  /// head's EMA statistics and BatchNorm buffers follow rank 0 (broadcast every step), and only
+  /// rank 0 validates, logs and writes files.
+  Trainer(TrainConfig config, data::DatasetConfig dataset, std::filesystem::path run_dir,
+          std::shared_ptr<dist::ProcessGroup> group = nullptr);
 
   /// Trains up to config.steps. With `resume`, continues from run_dir/checkpoint.pt (the same
   /// parameters as an uninterrupted run); without it, refuses a run_dir that has one. Stops
@@ -43,6 +51,7 @@ class Trainer {
   data::DatasetConfig dataset_;
   std::filesystem::path run_dir_;
   models::FewShotSegmenter model_{nullptr};
+  std::shared_ptr<dist::ProcessGroup> group_;
 };
 
 }  // namespace protoseg::train
