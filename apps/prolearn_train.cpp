@@ -1,7 +1,6 @@
 // prolearn-train: the text-fraction experiment of ProLearn: the text-guided teacher on the
 // paired subset, PSA initialisation, then ProLearn on all images; or one of the baselines.
 #include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
 #include "protoseg/core/device.h"
+#include "protoseg/core/interrupt.h"
 #include "protoseg/core/logging.h"
 #include "protoseg/dist/process_group.h"
 #include "protoseg/train/prolearn_config.h"
@@ -21,17 +21,6 @@
 
 namespace fs = std::filesystem;
 using namespace protoseg;
-
-namespace {
-
-std::atomic<bool> stop_requested{false};
-
-// First Ctrl-C: finish the current batch, write a checkpoint, exit. Second: exit at once.
-extern "C" void on_interrupt(int) {
-  if (stop_requested.exchange(true)) std::_Exit(130);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Train ProLearn (or a baseline) with a fraction of the reports"};
@@ -78,8 +67,7 @@ int main(int argc, char** argv) {
       core::setup_logging("warn", out_dir / ("train_rank" + std::to_string(env.rank) + ".log"));
     }
     spdlog::info("run folder {}", out_dir.string());
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
+    const std::atomic<bool>& stop_requested = core::stop_on_interrupt();
     const auto group = dist::ProcessGroup::create(
         env, core::resolve_device(config.device),
         std::chrono::milliseconds(static_cast<int64_t>(dist_timeout_s * 1000)));

@@ -1,6 +1,5 @@
 // train-tpm: self-supervised few-shot training of TPM or its ADNet baseline on supervoxels.
 #include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
 #include "protoseg/core/device.h"
+#include "protoseg/core/interrupt.h"
 #include "protoseg/core/logging.h"
 #include "protoseg/data/dataset_config.h"
 #include "protoseg/dist/process_group.h"
@@ -19,17 +19,6 @@
 
 namespace fs = std::filesystem;
 using namespace protoseg;
-
-namespace {
-
-std::atomic<bool> stop_requested{false};
-
-// First Ctrl-C: finish the current step, write a checkpoint, exit. Second: exit at once.
-extern "C" void on_interrupt(int) {
-  if (stop_requested.exchange(true)) std::_Exit(130);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Train TPM (or the ADNet baseline) on self-supervised supervoxel episodes"};
@@ -83,8 +72,7 @@ int main(int argc, char** argv) {
         env, core::resolve_device(config.device),
         std::chrono::milliseconds(static_cast<int64_t>(dist_timeout_s * 1000)));
 
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
+    const std::atomic<bool>& stop_requested = core::stop_on_interrupt();
     train::Trainer trainer(config, dataset, out_dir, group);
     const train::TrainResult result = trainer.run(resume, &stop_requested);
     spdlog::info("{} steps in {:.1f} s", result.steps_done, result.seconds);
