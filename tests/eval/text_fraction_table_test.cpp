@@ -1,0 +1,53 @@
+#include "protoseg/eval/text_fraction_table.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "test_paths.h"
+
+namespace protoseg::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_run(const fs::path& run, double fraction, const std::string& model, double dice) {
+  fs::create_directories(run / ("eval_" + model + "_test"));
+  std::ofstream(run / "config.yaml") << "text_fraction: " << fraction << "\n";
+  std::ofstream(run / ("eval_" + model + "_test") / "metrics.json")
+      << "{\"images\": 700, \"mean_dice\": " << dice << ", \"mean_iou\": " << dice - 0.1
+      << ", \"micro_dice\": " << dice + 0.01 << ", \"micro_iou\": " << dice - 0.09 << "}";
+}
+
+TEST(TextFractionTableTest, OneRowPerFractionWithTheImageOnlyBaselineRepeated) {
+  const fs::path root = testing::fresh_temp_dir("text_fraction_table");
+  write_run(root / "text1", 0.01, "prolearn", 0.70);
+  write_run(root / "text1", 0.01, "guideseg", 0.55);
+  write_run(root / "text50", 0.5, "prolearn", 0.75);
+  write_run(root / "image_only", 0.5, "image-only", 0.68);
+  const auto entries = collect_text_fraction_entries(root, "test");
+  ASSERT_EQ(entries.size(), 4U);
+  const std::string table = text_fraction_markdown(entries);
+  EXPECT_NE(table.find("| 50 % | 0.7500 | 0.6500 | - | - | 0.6800 | 0.5800 |"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| 1 % | 0.7000 | 0.6000 | 0.5500 | 0.4500 | 0.6800 | 0.5800 |"),
+            std::string::npos)
+      << table;
+  EXPECT_LT(table.find("| 50 %"), table.find("| 1 %"));  // descending fractions
+  EXPECT_NE(text_fraction_csv(entries).find("0.01,guideseg,test,700,0.550000"), std::string::npos);
+}
+
+TEST(TextFractionTableTest, BrokenMetricsFileIsNamed) {
+  const fs::path root = testing::fresh_temp_dir("text_fraction_broken");
+  write_run(root / "text5", 0.05, "prolearn", 0.7);
+  std::ofstream(root / "text5" / "eval_prolearn_test" / "metrics.json") << "{\"images\": ";
+  try {
+    collect_text_fraction_entries(root, "test");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("metrics.json"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace protoseg::eval
