@@ -21,7 +21,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   return core::run_cli("prolearn-table", [&] {
     const auto entries = eval::collect_text_fraction_entries(root, split);
-    const std::string markdown = eval::text_fraction_markdown(entries);
+    const std::string markdown =
+        eval::text_fraction_markdown(entries) +
+        "\nPaired per-image Dice differences (mean +- standard error over the same images):\n\n" +
+        eval::text_fraction_comparisons_markdown(entries);
     config::write_text_atomically(root / ("table_" + split + ".md"), markdown);
     config::write_text_atomically(root / ("table_" + split + ".csv"),
                                   eval::text_fraction_csv(entries));

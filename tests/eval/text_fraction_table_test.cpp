@@ -37,6 +37,48 @@ TEST(TextFractionTableTest, OneRowPerFractionWithTheImageOnlyBaselineRepeated) {
   EXPECT_NE(text_fraction_csv(entries).find("0.01,guideseg,test,700,0.550000"), std::string::npos);
 }
 
+void write_per_image(const fs::path& run, const std::string& model, double first, double second) {
+  std::ofstream(run / ("eval_" + model + "_test") / "per_image.csv")
+      << "id,dice,iou,predicted_pixels,true_pixels,overlap_pixels\n"
+      << "a," << first << ",0,0,0,0\nb," << second << ",0,0,0,0\n";
+}
+
+TEST(TextFractionTableTest, PairedDifferencesAgainstImageOnlyAndTheLargestFraction) {
+  const fs::path root = testing::fresh_temp_dir("text_fraction_paired");
+  write_run(root / "text1", 0.01, "prolearn", 0.70);
+  write_per_image(root / "text1", "prolearn", 0.6, 0.8);
+  write_run(root / "text1", 0.01, "guideseg", 0.55);  // no per_image.csv: "-"
+  write_run(root / "text50", 0.5, "prolearn", 0.75);
+  write_per_image(root / "text50", "prolearn", 0.8, 0.7);
+  write_run(root / "image_only", 0.5, "image-only", 0.68);
+  write_per_image(root / "image_only", "image-only", 0.5, 0.6);
+  const std::string table =
+      text_fraction_comparisons_markdown(collect_text_fraction_entries(root, "test"));
+  // 1 %: ProLearn - image-only = (0.1, 0.2): mean 0.15, standard error 0.05;
+  //      ProLearn - ProLearn 50 % = (-0.2, 0.1): mean -0.05, standard error 0.15.
+  EXPECT_NE(table.find("| 1 % | +0.1500 +- 0.0500 | - | -0.0500 +- 0.1500 |"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| 50 % | +0.2000 +- 0.1000 | - | +0.0000 +- 0.0000 |"), std::string::npos)
+      << table;
+}
+
+TEST(TextFractionTableTest, ModelsScoredOnDifferentImagesAreNamed) {
+  const fs::path root = testing::fresh_temp_dir("text_fraction_mismatch");
+  write_run(root / "text1", 0.01, "prolearn", 0.70);
+  write_per_image(root / "text1", "prolearn", 0.6, 0.8);
+  write_run(root / "image_only", 0.5, "image-only", 0.68);
+  std::ofstream(root / "image_only" / "eval_image-only_test" / "per_image.csv")
+      << "id,dice,iou,predicted_pixels,true_pixels,overlap_pixels\nc,0.5,0,0,0,0\n";
+  const auto entries = collect_text_fraction_entries(root, "test");
+  try {
+    text_fraction_comparisons_markdown(entries);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("ProLearn 1 % - image-only"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(TextFractionTableTest, BrokenMetricsFileIsNamed) {
   const fs::path root = testing::fresh_temp_dir("text_fraction_broken");
   write_run(root / "text5", 0.05, "prolearn", 0.7);
