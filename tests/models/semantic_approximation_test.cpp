@@ -63,6 +63,26 @@ TEST(SemanticApproximationTest, InferenceCacheFollowsPrototypeUpdates) {
   EXPECT_TRUE(torch::equal(psa->forward(query).indices, torch::tensor({{2, 1}})));
 }
 
+TEST(SemanticApproximationTest, InferencePathEqualsTheTrainingPath) {
+  for (const PsaAggregation aggregation : {PsaAggregation::kWeightedSum, PsaAggregation::kTokens}) {
+    torch::manual_seed(3);
+    SemanticApproximation psa(
+        SemanticApproximationOptions(96, 64, 24, 16).top_k(3).aggregation(aggregation));
+    psa->initialise(torch::randn({96, 64}), torch::randn({96, 24, 16}),
+                    torch::randint(0, 2, {96, 24}, torch::kLong));
+    const torch::Tensor images = torch::randn({5, 64});
+    const SemanticResponse reference = psa->forward(images);  // training mode, autograd on
+    psa->eval();
+    torch::NoGradGuard no_grad;
+    const SemanticResponse fast = psa->forward(images);
+    EXPECT_TRUE(torch::equal(fast.indices, reference.indices));
+    EXPECT_TRUE(torch::allclose(fast.weights, reference.weights, 1e-5, 1e-6));
+    EXPECT_TRUE(torch::allclose(fast.tokens, reference.tokens, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::equal(fast.mask, reference.mask));
+    EXPECT_EQ(fast.tokens.sizes(), reference.tokens.sizes());
+  }
+}
+
 TEST(SemanticApproximationTest, ShapesAreChecked) {
   SemanticApproximation psa = four_prototypes(PsaAggregation::kWeightedSum);
   EXPECT_THROW(psa->forward(torch::zeros({1, 3})), c10::Error);
