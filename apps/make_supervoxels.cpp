@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
       const std::string name = "image_" + std::to_string(dataset.ids()[i]);
       if (!force && fs::exists(target)) {
         ++skipped;
-        progress.update(static_cast<int64_t>(i + 1), name + " exists, skipped");
+        progress.skip_to(static_cast<int64_t>(i + 1), name + " exists, skipped");
         continue;
       }
       const auto start = std::chrono::steady_clock::now();

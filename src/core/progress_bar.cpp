@@ -49,10 +49,18 @@ void ProgressBar::update(int64_t done, const std::string& status) {
   if (interactive_ || !drawn_ || since_draw >= min_interval_s_) draw(status, false);
 }
 
+void ProgressBar::skip_to(int64_t done, const std::string& status) {
+  const int64_t target = std::clamp<int64_t>(done, 0, total_);
+  skipped_ += std::max<int64_t>(target - done_, 0);
+  update(target, status);
+}
+
 void ProgressBar::finish(const std::string& status) {
   done_ = total_;
   draw(status, true);
 }
+
+void ProgressBar::stop(const std::string& status) { draw(status, true); }
 
 void ProgressBar::draw(const std::string& status, bool final) {
   constexpr int kWidth = 24;
@@ -66,17 +74,15 @@ void ProgressBar::draw(const std::string& status, bool final) {
   std::ostringstream line;
   line << label_ << " [" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] "
        << done_ << "/" << total_ << " " << static_cast<int>(fraction * 100.0) << "%";
-  if (done_ > 0) {
-    const double per_item = elapsed / done_;
+  const int64_t worked = done_ - skipped_;
+  if (worked > 0) {
+    const double per_item = elapsed / static_cast<double>(worked);
     char rate[32];
     std::snprintf(rate, sizeof(rate), " %.2f s/it", per_item);
     line << rate;
-    if (final) {
-      line << " total " << format_duration(elapsed);
-    } else {
-      line << " ETA " << format_duration(per_item * (total_ - done_));
-    }
+    if (!final) line << " ETA " << format_duration(per_item * static_cast<double>(total_ - done_));
   }
+  if (final) line << " total " << format_duration(elapsed);
   if (!status.empty()) line << " | " << status;
 
   if (interactive_) {

@@ -252,6 +252,7 @@ SegmentationStageResult SegmentationStage::run(
     core::ProgressBar progress(
         fmt::format("{} epoch {}/{}", name_, position.epoch + 1, config_.epochs), batches,
         main_rank ? static_cast<std::ostream&>(std::cerr) : discarded, 10.0);
+    if (position.batch > 0) progress.skip_to(position.batch, "resumed");
     model.train();
     for (; position.batch < batches; ++position.batch) {
       const auto first = order.begin() + position.batch * batch_size;

@@ -191,6 +191,7 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   std::ostringstream discarded;
   core::ProgressBar progress("train", config_.steps,
                              main_rank ? static_cast<std::ostream&>(std::cerr) : discarded, 10.0);
+  if (state.step > 0) progress.skip_to(state.step, "resumed");
   TrainResult result;
   int64_t step = state.step;
   for (; step < config_.steps; ++step) {
@@ -257,7 +258,7 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   result.steps_done = step;
   checkpoint({step, next_episode()});
   if (result.interrupted) {
-    progress.finish("interrupted at step " + std::to_string(step));
+    progress.stop("interrupted at step " + std::to_string(step));
     spdlog::warn("interrupted: checkpoint at step {} in {}; continue with --resume", step,
                  checkpoint_file.string());
   } else {

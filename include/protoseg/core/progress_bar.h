@@ -17,8 +17,14 @@ class ProgressBar {
 
   /// Marks `done` items as finished and shows `status` after the bar.
   void update(int64_t done, const std::string& status = {});
-  /// Draws the final state and ends the line.
+  /// Marks items up to `done` as finished without work in this run (resumed from a checkpoint,
+  /// or skipped because their output exists): they count towards the bar but not the rate,
+  /// so the ETA reflects the work actually being done.
+  void skip_to(int64_t done, const std::string& status = {});
+  /// Draws the final state (all items done) and ends the line.
   void finish(const std::string& status = {});
+  /// Draws the current state as final (a run stopped early) and ends the line.
+  void stop(const std::string& status = {});
 
   /// Formats seconds as e.g. "42s", "3m07s", "2h05m".
   static std::string format_duration(double seconds);
@@ -29,6 +35,7 @@ class ProgressBar {
   std::string label_;
   int64_t total_;
   int64_t done_ = 0;
+  int64_t skipped_ = 0;
   std::ostream& out_;
   bool interactive_;
   double min_interval_s_;
