@@ -1,5 +1,7 @@
 #include "protoseg/sweep/sweep_plan.h"
 
+#include <set>
+
 namespace protoseg::sweep {
 namespace fs = std::filesystem;
 
@@ -8,6 +10,23 @@ std::string shell_quote(const std::string& text) {
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
 }
+
+namespace {
+
+/// The binary inference methods a variant's table rows use, comma-separated in row order, so
+/// eval-fold runs only those (a baseline scored by CE-T alone skips the training-prior
+/// analysis). Empty when no row uses the variant: eval-fold then runs every method.
+std::string methods_of(const SweepConfig& config, const std::string& variant) {
+  std::string list;
+  std::set<std::string> seen;
+  for (const SweepRow& row : config.rows) {
+    if (row.variant != variant || !seen.insert(row.method).second) continue;
+    list += (list.empty() ? "" : ",") + row.method;
+  }
+  return list;
+}
+
+}  // namespace
 
 std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir) {
   const std::string suffix = config.protocol + (config.multi_class ? "_mc" : "") +
@@ -37,6 +56,9 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
                                " --out " + shell_quote(eval_dir.string()) +
                                (config.multi_class ? " --multi-class" : "") +
                                (config.reference_compat ? " --reference-compat" : "");
+        // Multi-class evaluation always runs all of its rules; binary runs the rows' methods.
+        const std::string methods = methods_of(config, name);
+        if (!config.multi_class && !methods.empty()) evaluate += " --methods " + methods;
         if (variant.train) {
           evaluate += " --run " + run;
           job.command = job.needs_training

@@ -62,6 +62,9 @@ TEST_F(SweepTest, ExpandsVariantsFoldsAndSeedsIntoResumableCommands) {
       << trained.command;
   EXPECT_NE(trained.command.find("--resume && '/opt/bin/eval-fold'"), std::string::npos);
   EXPECT_EQ(trained.results_file, trained.run_dir / "eval_fold1_ep2" / "results.json");
+  // Each variant is scored only by the methods its rows use.
+  EXPECT_NE(trained.command.find("--methods CE-T"), std::string::npos) << trained.command;
+  EXPECT_NE(first.command.find("--methods OCP"), std::string::npos) << first.command;
 }
 
 TEST_F(SweepTest, FinishedCellsAreSkippedAndAggregatedAsMeanAndStd) {
