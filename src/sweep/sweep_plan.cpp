@@ -1,6 +1,10 @@
 #include "protoseg/sweep/sweep_plan.h"
 
+#include <fstream>
 #include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace protoseg::sweep {
 namespace fs = std::filesystem;
@@ -26,6 +30,22 @@ std::string methods_of(const SweepConfig& config, const std::string& variant) {
   return list;
 }
 
+/// Whether `results_file` holds eval-fold's means for every method in `methods` (comma-
+/// separated). A missing or unreadable file, or one from an evaluation that ran fewer methods
+/// than the rows now name, leaves the cell to be evaluated again (training is not repeated).
+bool has_results_for(const fs::path& results_file, const std::string& methods) {
+  std::ifstream in(results_file);
+  if (!in) return false;
+  const nlohmann::json results = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!results.is_object() || !results.contains("means")) return false;
+  std::stringstream list(methods);
+  std::string method;
+  while (std::getline(list, method, ',')) {
+    if (!results["means"].contains(method)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir) {
@@ -45,7 +65,8 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
             config.out / name / ("fold" + std::to_string(fold) + "_seed" + std::to_string(seed));
         const fs::path eval_dir = job.run_dir / ("eval_fold" + std::to_string(fold) + "_" + suffix);
         job.results_file = eval_dir / "results.json";
-        job.done = fs::exists(job.results_file);
+        const std::string methods = methods_of(config, name);
+        job.done = has_results_for(job.results_file, methods);
         job.needs_training = variant.train && !fs::exists(job.run_dir / "model.pth");
         const std::string run = shell_quote(job.run_dir.string());
         std::string overrides;
@@ -57,7 +78,6 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
                                (config.multi_class ? " --multi-class" : "") +
                                (config.reference_compat ? " --reference-compat" : "");
         // Multi-class evaluation always runs all of its rules; binary runs the rows' methods.
-        const std::string methods = methods_of(config, name);
         if (!config.multi_class && !methods.empty()) evaluate += " --methods " + methods;
         if (variant.train) {
           evaluate += " --run " + run;

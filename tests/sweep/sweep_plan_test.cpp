@@ -67,6 +67,18 @@ TEST_F(SweepTest, ExpandsVariantsFoldsAndSeedsIntoResumableCommands) {
   EXPECT_NE(first.command.find("--methods OCP"), std::string::npos) << first.command;
 }
 
+TEST_F(SweepTest, CellEvaluatedWithoutARowsMethodIsEvaluatedAgain) {
+  auto jobs = plan_sweep(config_, "/opt/bin");
+  const SweepJob& tpm = jobs[1];  // tpm fold 0 seed 1; its row needs CE-T
+  fs::create_directories(tpm.results_file.parent_path());
+  std::ofstream(tpm.results_file) << R"({"means": {"OCP": {"liver": 1, "mean": 1}}})";
+  EXPECT_FALSE(plan_sweep(config_, "/opt/bin")[1].done);
+  std::ofstream(tpm.results_file) << R"({"means": {"CE-T": {"liv)";  // cut off mid-write
+  EXPECT_FALSE(plan_sweep(config_, "/opt/bin")[1].done);
+  write_results(tpm, 0.5, 0.3);
+  EXPECT_TRUE(plan_sweep(config_, "/opt/bin")[1].done);
+}
+
 TEST_F(SweepTest, FinishedCellsAreSkippedAndAggregatedAsMeanAndStd) {
   auto jobs = plan_sweep(config_, "/opt/bin");
   // Folds, then seeds, then variants (floor, tpm).

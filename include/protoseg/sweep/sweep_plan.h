@@ -16,7 +16,7 @@ struct SweepJob {
   std::filesystem::path run_dir;       ///< <out>/<variant>/fold<F>_seed<S>
   std::filesystem::path results_file;  ///< eval-fold's results.json for this cell
   bool needs_training = false;         ///< a trained variant without model.pth yet
-  bool done = false;                   ///< results_file exists
+  bool done = false;                   ///< results_file holds every method the variant's rows name
   /// train-tpm (with --resume, so an interrupted run continues) when needed, then eval-fold.
   std::string command;
 };
