@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   fs::path config_file, bin_dir = fs::path(argv[0]).parent_path();
   bool slurm = false;
+  int threads = 0;
   auto* plan = app.add_subcommand("plan", "write <out>/<name>.jobs.txt with the unfinished jobs");
   auto* table = app.add_subcommand("table", "aggregate finished jobs into <out>/<name>.md");
   for (auto* command : {plan, table}) {
@@ -27,11 +28,14 @@ int main(int argc, char** argv) {
     command->add_option("--bin", bin_dir, "folder with train-tpm and eval-fold");
   }
   plan->add_flag("--slurm", slurm, "also write <out>/<name>.sbatch, a Slurm array job");
+  plan->add_option("--threads", threads,
+                   "torch threads of every job (0: each job's configured default, all cores)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("sweep", [&] {
     const auto config = config::load_config<sweep::SweepConfig>(config_file);
-    const auto jobs = sweep::plan_sweep(config, fs::absolute(bin_dir));
+    const auto jobs = sweep::plan_sweep(config, fs::absolute(bin_dir), threads);
     fs::create_directories(config.out);
     if (plan->parsed()) {
       std::string list;

@@ -2,23 +2,28 @@
 # Runs a config-driven sweep (configs/sweeps/*.yaml): trains and evaluates every unfinished
 # (variant, fold, seed) cell, then aggregates the table into <out>/<name>.md.
 #
-#   scripts/sweep.sh configs/sweeps/table1_abd_mri_cpu.yaml [--jobs N] [--slurm] [--plan-only]
+#   scripts/sweep.sh configs/sweeps/table1_abd_mri_cpu.yaml [--jobs N] [--threads T] [--slurm]
+#                    [--plan-only]
 #
-# --jobs N   cells run in parallel on this machine (default 1; each uses all cores it is given)
-# --slurm    write <out>/<name>.sbatch (a Slurm array job, one task per unfinished cell) and
-#            stop; submit it with sbatch, then run this script again to aggregate
+# --jobs N     cells run in parallel on this machine (default 1)
+# --threads T  torch threads per cell (default: all cores with one job, cores / N with N jobs;
+#              on CPUs two 1-thread trainings outrun one 2-thread training, docs/benchmarks.md)
+# --slurm      write <out>/<name>.sbatch (a Slurm array job, one task per unfinished cell) and
+#              stop; submit it with sbatch, then run this script again to aggregate
 # Finished cells are skipped and interrupted training resumes, so the script can be rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-config="${1:?usage: scripts/sweep.sh SWEEP.yaml [--jobs N] [--slurm] [--plan-only]}"
+config="${1:?usage: scripts/sweep.sh SWEEP.yaml [--jobs N] [--threads T] [--slurm] [--plan-only]}"
 shift
 jobs=1
+threads=""
 slurm=0
 plan_only=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
     --slurm) slurm=1; shift ;;
     --plan-only) plan_only=1; shift ;;
     *) echo "sweep.sh: unknown option $1" >&2; exit 2 ;;
@@ -30,12 +35,19 @@ if [[ ! -x "$build_dir/apps/sweep" ]]; then
   scripts/build.sh
 fi
 bin="$build_dir/apps"
+if [[ -z "$threads" ]]; then
+  threads=0  # each job's configured default: all cores
+  if [[ $jobs -gt 1 ]]; then
+    threads=$(( $(nproc) / jobs ))
+    [[ $threads -ge 1 ]] || threads=1
+  fi
+fi
 
 if [[ $slurm -eq 1 ]]; then
   "$bin/sweep" plan --config "$config" --bin "$bin" --slurm
   exit 0
 fi
-job_list="$("$bin/sweep" plan --config "$config" --bin "$bin")"
+job_list="$("$bin/sweep" plan --config "$config" --bin "$bin" --threads "$threads")"
 if [[ $plan_only -eq 0 && -s "$job_list" ]]; then
   # One shell per job; a failing job is reported and the others go on.
   tr '\n' '\0' < "$job_list" |

@@ -48,7 +48,7 @@ bool has_results_for(const fs::path& results_file, const std::string& methods) {
 
 }  // namespace
 
-std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir) {
+std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir, int threads) {
   const std::string suffix = config.protocol + (config.multi_class ? "_mc" : "") +
                              (config.reference_compat ? "_compat" : "");
   const std::string train_tpm = shell_quote((bin_dir / "train-tpm").string());
@@ -71,20 +71,22 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
         const std::string run = shell_quote(job.run_dir.string());
         std::string overrides;
         for (const std::string& value : variant.set) overrides += " --set \"" + value + "\"";
+        const std::string thread_limit =
+            threads > 0 ? " --set threads=" + std::to_string(threads) : "";
         const std::string cell = " --fold " + std::to_string(fold);
-        std::string evaluate = eval_fold + cell + " --protocol " + config.protocol +
-                               " --analysis-episodes " + std::to_string(config.analysis_episodes) +
-                               " --out " + shell_quote(eval_dir.string()) +
-                               (config.multi_class ? " --multi-class" : "") +
-                               (config.reference_compat ? " --reference-compat" : "");
+        std::string evaluate =
+            eval_fold + cell + " --protocol " + config.protocol + " --analysis-episodes " +
+            std::to_string(config.analysis_episodes) + " --out " + shell_quote(eval_dir.string()) +
+            (config.multi_class ? " --multi-class" : "") +
+            (config.reference_compat ? " --reference-compat" : "") + thread_limit;
         // Multi-class evaluation always runs all of its rules; binary runs the rows' methods.
         if (!config.multi_class && !methods.empty()) evaluate += " --methods " + methods;
         if (variant.train) {
           evaluate += " --run " + run;
           job.command = job.needs_training
                             ? train_tpm + " --config " + shell_quote(variant.config.string()) +
-                                  cell + " --seed " + std::to_string(seed) + overrides + " --out " +
-                                  run + " --resume && " + evaluate
+                                  cell + " --seed " + std::to_string(seed) + overrides +
+                                  thread_limit + " --out " + run + " --resume && " + evaluate
                             : evaluate;
         } else {
           job.command = "mkdir -p " + run + " && " + evaluate + " --config " +

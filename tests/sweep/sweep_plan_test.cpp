@@ -67,6 +67,21 @@ TEST_F(SweepTest, ExpandsVariantsFoldsAndSeedsIntoResumableCommands) {
   EXPECT_NE(first.command.find("--methods OCP"), std::string::npos) << first.command;
 }
 
+TEST_F(SweepTest, ThreadLimitReachesTrainingAndEvaluation) {
+  for (const SweepJob& job : plan_sweep(config_, "/opt/bin")) {
+    EXPECT_EQ(job.command.find("threads"), std::string::npos) << job.command;
+  }
+  const SweepJob trained = plan_sweep(config_, "/opt/bin", 1)[7];
+  const size_t evaluation = trained.command.find("&& '/opt/bin/eval-fold'");
+  ASSERT_NE(evaluation, std::string::npos) << trained.command;
+  const size_t training_limit = trained.command.find(" --set threads=1 ");
+  EXPECT_LT(training_limit, evaluation) << trained.command;
+  EXPECT_NE(trained.command.find(" --set threads=1 ", evaluation), std::string::npos)
+      << trained.command;
+  const SweepJob floor = plan_sweep(config_, "/opt/bin", 2)[0];
+  EXPECT_NE(floor.command.find(" --set threads=2 "), std::string::npos) << floor.command;
+}
+
 TEST_F(SweepTest, CellEvaluatedWithoutARowsMethodIsEvaluatedAgain) {
   auto jobs = plan_sweep(config_, "/opt/bin");
   const SweepJob& tpm = jobs[1];  // tpm fold 0 seed 1; its row needs CE-T

@@ -22,8 +22,11 @@ struct SweepJob {
 };
 
 /// Expands folds x seeds x variants, in that order (a partial sweep fills whole folds first).
-/// `bin_dir` holds train-tpm and eval-fold.
-std::vector<SweepJob> plan_sweep(const SweepConfig& config, const std::filesystem::path& bin_dir);
+/// `bin_dir` holds train-tpm and eval-fold. `threads` > 0 gives every train-tpm and eval-fold
+/// that many torch threads (`--set threads=N`), for jobs sharing a machine; 0 leaves each job
+/// its configured default (all cores).
+std::vector<SweepJob> plan_sweep(const SweepConfig& config, const std::filesystem::path& bin_dir,
+                                 int threads = 0);
 
 /// A Slurm array job script running the unfinished jobs, one array task each (the task's line
 /// of a job list written next to it).
