@@ -38,7 +38,14 @@ using namespace protoseg;
 namespace {
 
 bool needs_priors(const std::vector<eval::InferenceMethod>& methods) {
-  return std::any_of(methods.begin(), methods.end(), eval::needs_training_priors);
+  return std::any_of(methods.begin(), methods.end(), [](eval::InferenceMethod method) {
+    return eval::needs_training_priors(method);
+  });
+}
+
+bool needs_priors(const std::vector<eval::MultiClassRule>& rules) {
+  return std::any_of(rules.begin(), rules.end(),
+                     [](eval::MultiClassRule rule) { return eval::needs_training_priors(rule); });
 }
 
 std::string slug(std::string text) {
@@ -67,7 +74,8 @@ int main(int argc, char** argv) {
   app.add_option("--protocol", protocol_name, "ep2 (paper) or ep1")
       ->check(CLI::IsMember({"ep1", "ep2"}));
   app.add_option("--methods", method_list,
-                 "comma-separated: CE-T,AvgEst,LinEst,OCP and *_MP, or all");
+                 "comma-separated: CE-T,AvgEst,LinEst,OCP and *_MP, or all; with --multi-class: "
+                 "ADNet++,CE-T,AvgEst,LinEst,OCP, or all");
   app.add_flag("--reference-compat", reference_compat,
                "the reference's off-by-one boundary and support-location LinEst");
   app.add_flag("--multi-class", multi_class,
@@ -117,7 +125,12 @@ int main(int argc, char** argv) {
 
     eval::FoldEvaluationOptions options;
     options.protocol = protocol_name == "ep1" ? eval::Protocol::kEP1 : eval::Protocol::kEP2;
-    options.methods = eval::parse_methods(method_list);
+    std::vector<eval::MultiClassRule> rules;
+    if (multi_class) {
+      rules = eval::parse_multi_class_rules(method_list);
+    } else {
+      options.methods = eval::parse_methods(method_list);
+    }
     options.reference_compat = reference_compat;
     options.batch_size = batch_size;
     options.seed = static_cast<uint64_t>(config.seed);
@@ -149,7 +162,7 @@ int main(int argc, char** argv) {
         eval::make_slice_encoder(model->encoder, options.device, precision);
 
     eval::TrainingPriors priors;
-    if (multi_class || needs_priors(options.methods)) {
+    if (multi_class ? needs_priors(rules) : needs_priors(options.methods)) {
       // The multi-class head's priors come from multi-foreground episodes (5 structures).
       const fs::path priors_file =
           base / ("training_priors_fold" + std::to_string(config.fold) +
@@ -214,7 +227,7 @@ int main(int argc, char** argv) {
     const auto records =
         multi_class
             ? eval::evaluate_fold_multi_class(*model->head, encoder, dataset, config.fold, options,
-                                              observer)
+                                              observer, rules)
             : eval::evaluate_fold(*model->head, encoder, dataset, config.fold, options, observer);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,5 +1,6 @@
 #include "protoseg/eval/multi_class_evaluation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -59,22 +60,6 @@ at::Tensor multi_class_ideal_prior(const models::TiedPrototypeHeadImpl& head,
   return ideal_score_threshold(ratio, foreground_counts);
 }
 
-std::string method_name(MultiClassRule rule) {
-  switch (rule) {
-    case MultiClassRule::kAdnetPlusPlus: return "ADNet++";
-    case MultiClassRule::kCeT: return "CE-T";
-    case MultiClassRule::kAvgEst: return "AvgEst";
-    case MultiClassRule::kLinEst: return "LinEst";
-    case MultiClassRule::kOracle: return "OCP";
-  }
-  return "?";
-}
-
-std::vector<MultiClassRule> all_multi_class_rules() {
-  return {MultiClassRule::kAdnetPlusPlus, MultiClassRule::kCeT, MultiClassRule::kAvgEst,
-          MultiClassRule::kLinEst, MultiClassRule::kOracle};
-}
-
 int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<int>& organ_labels) {
   int best_classes = -1;
   double best_balance = std::numeric_limits<double>::infinity();
@@ -106,10 +91,12 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
                                                   const SliceEncoder& encoder,
                                                   const data::VolumeDataset& dataset, int fold,
                                                   const FoldEvaluationOptions& options,
-                                                  const PredictionObserver& observer) {
+                                                  const PredictionObserver& observer,
+                                                  const std::vector<MultiClassRule>& rules) {
   const std::vector<size_t> volumes = fold_volumes(dataset, fold);
-  const auto rules = all_multi_class_rules();
-  if (options.priors == nullptr || !options.priors->multi_class) {
+  const bool priors_needed = std::any_of(
+      rules.begin(), rules.end(), [](MultiClassRule rule) { return needs_training_priors(rule); });
+  if (priors_needed && (options.priors == nullptr || !options.priors->multi_class)) {
     throw std::invalid_argument(
         "multi-class AvgEst and LinEst need the prior analysis of multi-foreground training "
         "episodes");
@@ -164,7 +151,7 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
     }
 
     std::vector<double> linear_priors;
-    for (int64_t slice = 0; slice < depth; ++slice) {
+    for (int64_t slice = 0; priors_needed && slice < depth; ++slice) {
       linear_priors.push_back(options.priors->linear_multi_class.predict(
           slice_location(slice, depth), support_fraction));
     }

@@ -17,9 +17,10 @@ std::string shell_quote(const std::string& text) {
 
 namespace {
 
-/// The binary inference methods a variant's table rows use, comma-separated in row order, so
-/// eval-fold runs only those (a baseline scored by CE-T alone skips the training-prior
-/// analysis). Empty when no row uses the variant: eval-fold then runs every method.
+/// The inference methods (binary, or multi-class rules) a variant's table rows use, comma-
+/// separated in row order, so eval-fold runs only those (a baseline scored by CE-T or ADNet++
+/// alone skips the training-prior analysis). Empty when no row uses the variant: eval-fold then
+/// runs every method.
 std::string methods_of(const SweepConfig& config, const std::string& variant) {
   std::string list;
   std::set<std::string> seen;
@@ -79,8 +80,7 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
             std::to_string(config.analysis_episodes) + " --out " + shell_quote(eval_dir.string()) +
             (config.multi_class ? " --multi-class" : "") +
             (config.reference_compat ? " --reference-compat" : "") + thread_limit;
-        // Multi-class evaluation always runs all of its rules; binary runs the rows' methods.
-        if (!config.multi_class && !methods.empty()) evaluate += " --methods " + methods;
+        if (!methods.empty()) evaluate += " --methods " + shell_quote(methods);
         if (variant.train) {
           evaluate += " --run " + run;
           job.command = job.needs_training

@@ -1,5 +1,7 @@
 #include "protoseg/eval/multi_class_evaluation.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -66,10 +68,21 @@ TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
     EXPECT_GE(r.dice, 0.0);
     EXPECT_LE(r.dice, 1.0);
   }
-  // Without multi-class priors, AvgEst and LinEst cannot run.
+  // Without multi-class priors, AvgEst and LinEst cannot run; the other rules need none.
   priors.multi_class = false;
   EXPECT_THROW(evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options),
                std::invalid_argument);
+  options.priors = nullptr;
+  const auto without_priors = evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options,
+                                                        {}, parse_multi_class_rules("ADNet++,OCP"));
+  ASSERT_EQ(without_priors.size(), 4u * 2u);
+  for (const auto& r : without_priors) {
+    const auto same = std::find_if(records.begin(), records.end(), [&](const DiceRecord& other) {
+      return other.method == r.method && other.organ == r.organ;
+    });
+    ASSERT_NE(same, records.end()) << r.method;
+    EXPECT_DOUBLE_EQ(r.dice, same->dice) << r.method << " " << r.organ;
+  }
   // Each voxel gets one class: the organs' predictions never overlap.
   ASSERT_TRUE(coverage.defined());
   EXPECT_LE(coverage.max().item<int>(), 1);

@@ -63,8 +63,8 @@ TEST_F(SweepTest, ExpandsVariantsFoldsAndSeedsIntoResumableCommands) {
   EXPECT_NE(trained.command.find("--resume && '/opt/bin/eval-fold'"), std::string::npos);
   EXPECT_EQ(trained.results_file, trained.run_dir / "eval_fold1_ep2" / "results.json");
   // Each variant is scored only by the methods its rows use.
-  EXPECT_NE(trained.command.find("--methods CE-T"), std::string::npos) << trained.command;
-  EXPECT_NE(first.command.find("--methods OCP"), std::string::npos) << first.command;
+  EXPECT_NE(trained.command.find("--methods 'CE-T'"), std::string::npos) << trained.command;
+  EXPECT_NE(first.command.find("--methods 'OCP'"), std::string::npos) << first.command;
 }
 
 TEST_F(SweepTest, ThreadLimitReachesTrainingAndEvaluation) {
@@ -127,6 +127,33 @@ TEST_F(SweepTest, RowsMustNameKnownVariants) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("unknown variant 'b'"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(SweepTest, RowsMustNameMethodsOfTheTableKind) {
+  // ADNet++ is a multi-class rule, CE-T_MP a binary method only.
+  const std::string variants = "name: x\nout: o\nvariants: {a: {config: c.yaml}}\n";
+  std::ofstream(dir_ / "binary.yaml")
+      << variants << "rows: [{label: L, variant: a, method: ADNet++}]\n";
+  std::ofstream(dir_ / "multi.yaml") << variants << "multi_class: true\n"
+                                     << "rows: [{label: M, variant: a, method: CE-T_MP}]\n";
+  for (const auto& [file, expected] :
+       {std::pair<std::string, std::string>{"binary.yaml",
+                                            "row 'L': unknown inference method "
+                                            "'ADNet++'"},
+        {"multi.yaml", "row 'M': unknown multi-class rule 'CE-T_MP'"}}) {
+    try {
+      config::load_config<SweepConfig>(dir_ / file);
+      ADD_FAILURE() << file << ": expected an error";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+  std::ofstream(dir_ / "multi_ok.yaml") << variants << "multi_class: true\n"
+                                        << "rows: [{label: M, variant: a, method: ADNet++}]\n";
+  const auto config = config::load_config<SweepConfig>(dir_ / "multi_ok.yaml");
+  EXPECT_NE(plan_sweep(config, "/opt/bin")[0].command.find("--multi-class --methods 'ADNet++'"),
+            std::string::npos)
+      << plan_sweep(config, "/opt/bin")[0].command;
 }
 
 TEST(SweepSlurmTest, ArrayJobRunsOneListedCommandPerTask) {

@@ -2,8 +2,12 @@
 
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "protoseg/eval/inference_method.h"
+#include "protoseg/eval/multi_class_rule.h"
 
 namespace protoseg::sweep {
 
@@ -84,6 +88,15 @@ struct SweepConfig {
     for (const SweepRow& row : rows) {
       if (variants.count(row.variant) == 0) {
         v.invalid("rows", "row '" + row.label + "' names unknown variant '" + row.variant + "'");
+      }
+      try {
+        if (multi_class) {
+          eval::parse_multi_class_rules(row.method);
+        } else {
+          eval::parse_methods(row.method);
+        }
+      } catch (const std::invalid_argument& error) {
+        v.invalid("rows", "row '" + row.label + "': " + error.what());
       }
     }
   }

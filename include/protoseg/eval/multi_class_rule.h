@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace protoseg::eval {
+
+/// Multi-class inference rules (TPM Sec. 3.5, Table 2). All use one MAP prototype per organ
+/// from a single support slice that shows every organ.
+enum class MultiClassRule {
+  kAdnetPlusPlus,  ///< per-organ binary posteriors (p_F = 0.5), background 1 - max
+  kCeT,            ///< Eq. 9 with total foreground prior q = 0.5
+  kAvgEst,         ///< q = mean ideal total foreground prior of multi-foreground training
+                   ///< episodes (TrainingPriors::average_multi_class)
+  kLinEst,         ///< q from TrainingPriors::linear_multi_class (location, support size)
+  kOracle,         ///< q from the query slice's true total foreground count (OCP)
+};
+
+/// "ADNet++", "CE-T", "AvgEst", "LinEst", "OCP".
+std::string method_name(MultiClassRule rule);
+std::vector<MultiClassRule> all_multi_class_rules();
+
+/// Rules from a comma-separated list of their names, or "all". Throws std::invalid_argument
+/// naming an unknown rule and the known ones.
+std::vector<MultiClassRule> parse_multi_class_rules(const std::string& list);
+
+/// Whether the rule needs the prior analysis of multi-foreground training episodes.
+bool needs_training_priors(MultiClassRule rule);
+
+}  // namespace protoseg::eval
