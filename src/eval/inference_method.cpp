@@ -1,7 +1,6 @@
 #include "protoseg/eval/inference_method.h"
 
-#include <sstream>
-#include <stdexcept>
+#include "protoseg/eval/named_list.h"
 
 namespace protoseg::eval {
 
@@ -33,29 +32,9 @@ std::vector<InferenceMethod> all_binary_methods() {
 }
 
 std::vector<InferenceMethod> parse_methods(const std::string& list) {
-  if (list == "all") return all_binary_methods();
-  std::vector<InferenceMethod> methods;
-  std::stringstream stream(list);
-  std::string name;
-  while (std::getline(stream, name, ',')) {
-    bool found = false;
-    for (const InferenceMethod& method : all_binary_methods()) {
-      if (method_name(method) == name) {
-        methods.push_back(method);
-        found = true;
-      }
-    }
-    if (!found) {
-      std::string known;
-      for (const InferenceMethod& method : all_binary_methods()) {
-        known += (known.empty() ? "" : ", ") + method_name(method);
-      }
-      throw std::invalid_argument("unknown inference method '" + name + "' (known: " + known +
-                                  ", or all)");
-    }
-  }
-  if (methods.empty()) throw std::invalid_argument("no inference method given");
-  return methods;
+  return parse_named_list(
+      list, all_binary_methods(), [](const InferenceMethod& method) { return method_name(method); },
+      "inference method");
 }
 
 }  // namespace protoseg::eval

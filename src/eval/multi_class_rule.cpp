@@ -1,7 +1,6 @@
 #include "protoseg/eval/multi_class_rule.h"
 
-#include <sstream>
-#include <stdexcept>
+#include "protoseg/eval/named_list.h"
 
 namespace protoseg::eval {
 
@@ -22,29 +21,9 @@ std::vector<MultiClassRule> all_multi_class_rules() {
 }
 
 std::vector<MultiClassRule> parse_multi_class_rules(const std::string& list) {
-  if (list == "all") return all_multi_class_rules();
-  std::vector<MultiClassRule> rules;
-  std::stringstream stream(list);
-  std::string name;
-  while (std::getline(stream, name, ',')) {
-    bool found = false;
-    for (MultiClassRule rule : all_multi_class_rules()) {
-      if (method_name(rule) == name) {
-        rules.push_back(rule);
-        found = true;
-      }
-    }
-    if (!found) {
-      std::string known;
-      for (MultiClassRule rule : all_multi_class_rules()) {
-        known += (known.empty() ? "" : ", ") + method_name(rule);
-      }
-      throw std::invalid_argument("unknown multi-class rule '" + name + "' (known: " + known +
-                                  ", or all)");
-    }
-  }
-  if (rules.empty()) throw std::invalid_argument("no multi-class rule given");
-  return rules;
+  return parse_named_list(
+      list, all_multi_class_rules(), [](MultiClassRule rule) { return method_name(rule); },
+      "multi-class rule");
 }
 
 bool needs_training_priors(MultiClassRule rule) {
