@@ -45,7 +45,9 @@ SweepTable aggregate_sweep(const SweepConfig& config, const std::vector<SweepJob
   for (const SweepJob& job : jobs) {
     if (job.done) results[job.results_file.string()] = read_json(job.results_file);
   }
+  table.organs = config.organs;
   for (const auto& [file, json] : results) {
+    if (!config.organs.empty()) break;
     for (const auto& [method, organs] : json.at("means").items()) {
       for (const auto& [organ, value] : organs.items()) {
         if (organ != "mean" &&
@@ -69,6 +71,10 @@ SweepTable aggregate_sweep(const SweepConfig& config, const std::vector<SweepJob
                                  row.method + "' (row '" + row.label + "')");
       }
       for (size_t o = 0; o < table.organs.size(); ++o) {
+        if (!means.at(row.method).contains(table.organs[o])) {
+          throw std::runtime_error(job.results_file.string() + ": no organ '" + table.organs[o] +
+                                   "' for method '" + row.method + "' (the sweep's organs)");
+        }
         values[o].push_back(means.at(row.method).at(table.organs[o]).get<double>());
       }
       values.back().push_back(means.at(row.method).at("mean").get<double>());

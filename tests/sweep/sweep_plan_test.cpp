@@ -118,6 +118,27 @@ TEST_F(SweepTest, FinishedCellsAreSkippedAndAggregatedAsMeanAndStd) {
       << table.markdown();
 }
 
+TEST_F(SweepTest, ConfiguredOrgansOrderTheColumnsAndMustBeInTheResults) {
+  auto jobs = plan_sweep(config_, "/opt/bin");
+  write_results(jobs[1], 0.5, 0.3);  // tpm fold 0 seed 1
+  jobs = plan_sweep(config_, "/opt/bin");
+  config_.organs = {"spleen", "liver"};
+  const SweepTable table = aggregate_sweep(config_, jobs);
+  EXPECT_EQ(table.organs, (std::vector<std::string>{"spleen", "liver"}));
+  EXPECT_NEAR(table.rows[0].mean[0], 0.3, 1e-12);
+  EXPECT_NEAR(table.rows[0].mean[1], 0.5, 1e-12);
+  config_.organs = {"liver", "left_kidney"};
+  try {
+    aggregate_sweep(config_, jobs);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(jobs[1].results_file.string() +
+                                         ": no organ 'left_kidney' for method 'CE-T'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(SweepTest, RowsMustNameKnownVariants) {
   std::ofstream(dir_ / "bad.yaml") << "name: x\nout: o\nvariants: {a: {config: c.yaml}}\n"
                                       "rows: [{label: L, variant: b, method: CE-T}]\n";

@@ -61,6 +61,9 @@ struct SweepConfig {
   bool multi_class = false;
   bool reference_compat = false;
   int analysis_episodes = 1000;
+  /// Table columns in this order (dataset label names, e.g. the paper's liver, right_kidney,
+  /// left_kidney, spleen); empty: every organ in the order the results list them.
+  std::vector<std::string> organs;
   std::map<std::string, SweepVariant> variants;
   std::vector<SweepRow> rows;
 
@@ -74,6 +77,7 @@ struct SweepConfig {
     v.optional("multi_class", multi_class);
     v.optional("reference_compat", reference_compat);
     v.optional("analysis_episodes", analysis_episodes);
+    v.optional("organs", organs);
     v.required("variants", variants);
     v.required("rows", rows);
   }
