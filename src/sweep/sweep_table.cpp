@@ -37,6 +37,12 @@ std::string cell(double mean, double std) {
   return text;
 }
 
+std::string cell(double mean) {
+  char text[24];
+  std::snprintf(text, sizeof(text), "%.3f", mean);
+  return text;
+}
+
 }  // namespace
 
 SweepTable aggregate_sweep(const SweepConfig& config, const std::vector<SweepJob>& jobs) {
@@ -100,7 +106,11 @@ std::string SweepTable::markdown() const {
   for (const TableRow& row : rows) {
     text += "| " + row.label + " |";
     for (size_t i = 0; i < row.mean.size(); ++i) {
-      text += " " + (row.cells > 0 ? cell(row.mean[i], row.std[i]) : std::string("-")) + " |";
+      // One cell has no spread to show.
+      const std::string value = row.cells == 0   ? std::string("-")
+                                : row.cells == 1 ? cell(row.mean[i])
+                                                 : cell(row.mean[i], row.std[i]);
+      text += " " + value + " |";
     }
     text += " " + std::to_string(row.cells) + "/" + std::to_string(row.expected) + " |\n";
   }

@@ -116,6 +116,9 @@ TEST_F(SweepTest, FinishedCellsAreSkippedAndAggregatedAsMeanAndStd) {
       table.markdown().find("| CE-T | 0.600 +- 0.141 | 0.400 +- 0.141 | 0.500 +- 0.141 | 2/4 |"),
       std::string::npos)
       << table.markdown();
+  // The floor row has one finished cell: no spread to show.
+  EXPECT_NE(table.markdown().find("| 1.000 | 1.000 | 1.000 | 1/4 |"), std::string::npos)
+      << table.markdown();
 }
 
 TEST_F(SweepTest, ConfiguredOrgansOrderTheColumnsAndMustBeInTheResults) {

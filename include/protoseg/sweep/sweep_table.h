@@ -20,7 +20,8 @@ struct TableRow {
 struct SweepTable {
   std::vector<std::string> organs;
   std::vector<TableRow> rows;
-  /// Markdown: one line per row, "mean +- std" cells, and the cells used out of expected.
+  /// Markdown: one line per row, "mean +- std" cells ("mean" alone from a single cell, "-"
+  /// from none), and the cells used out of expected.
   std::string markdown() const;
   /// CSV: label,organ,mean,std,cells.
   std::string csv() const;
