@@ -46,10 +46,11 @@ int main(int argc, char** argv) {
   return core::run_cli("bench-supervoxels", [&] {
     const int used = core::configure_threads(threads);
     std::printf("threads %d\n", used);
-    std::printf("%-18s %9s %6s %8s %8s %11s %9s %8s %8s %9s\n", "volume", "edges", "used", "read_s",
-                "edges_s", "sort+merge", "(waited)", "finish_s", "total_s", "peak_MiB");
+    std::printf("%-18s %9s %6s %6s %8s %8s %11s %9s %9s %8s %8s %9s\n", "volume", "edges", "zero",
+                "used", "read_s", "edges_s", "sort+merge", "(zeros)", "(waited)", "finish_s",
+                "total_s", "peak_MiB");
     // Reused across volumes, as make-supervoxels does.
-    supervoxel::EdgeList workspace;
+    supervoxel::FelzenszwalbWorkspace workspace;
     for (const auto& file : images) {
       double best_total = 1e30;
       supervoxel::FelzenszwalbProfile best{};
@@ -80,11 +81,12 @@ int main(int argc, char** argv) {
           best_mask = std::chrono::duration<double>(end - segmented).count();
         }
       }
-      std::printf("%-18s %9lld %5.0f%% %8.3f %8.3f %11.3f %9.3f %8.3f %8.3f %9.0f\n",
+      const double edges = static_cast<double>(std::max<int64_t>(best.edge_count, 1));
+      std::printf("%-18s %9lld %5.0f%% %5.0f%% %8.3f %8.3f %11.3f %9.3f %9.3f %8.3f %8.3f %9.0f\n",
                   file.filename().c_str(), static_cast<long long>(best.edge_count),
-                  100.0 * best.edges_used / std::max<int64_t>(best.edge_count, 1), best_read,
-                  best.edges_s, best.sort_merge_s, best.merge_waited_s, best_mask, best_total,
-                  peak_rss_mib());
+                  100.0 * best.zero_cost_edges / edges, 100.0 * best.edges_used / edges, best_read,
+                  best.edges_s, best.sort_merge_s, best.zero_merge_s, best.merge_waited_s,
+                  best_mask, best_total, peak_rss_mib());
     }
     return 0;
   });

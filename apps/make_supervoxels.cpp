@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     std::ofstream timings(timings_file, new_timings ? std::ios::trunc : std::ios::app);
     if (new_timings) timings << "id,seconds,supervoxels,voxels\n";
 
-    supervoxel::EdgeList workspace;  // graph memory reused from volume to volume
+    supervoxel::FelzenszwalbWorkspace workspace;  // graph memory reused from volume to volume
     core::ProgressBar progress("supervoxels", static_cast<int64_t>(dataset.size()), std::cerr);
     int computed = 0, skipped = 0;
     for (size_t i = 0; i < dataset.size(); ++i) {

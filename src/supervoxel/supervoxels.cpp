@@ -19,7 +19,7 @@ at::Tensor rescale_to_255(const at::Tensor& image) {
 }
 
 at::Tensor make_supervoxels(const io::Volume& image, const SupervoxelOptions& options,
-                            EdgeList* workspace) {
+                            FelzenszwalbWorkspace* workspace) {
   TORCH_CHECK(options.n_sv >= 1, "make_supervoxels: n_sv must be >= 1, got ", options.n_sv);
   const at::Tensor scaled = rescale_to_255(image.data);
   FelzenszwalbOptions felzenszwalb;

@@ -72,7 +72,8 @@ TEST(Felzenszwalb3dTest, DeterministicAcrossRunsAndThreadCounts) {
   options.threads = 2;
   const auto threaded = felzenszwalb3d(image, options);
   // A reused workspace, first larger then smaller than needed, changes nothing either.
-  EdgeList workspace(50'000'000 / 12);
+  FelzenszwalbWorkspace workspace;
+  workspace.edges.resize(50'000'000 / 12);
   const auto reused = felzenszwalb3d(image, options, nullptr, &workspace);
   const auto reused_again = felzenszwalb3d(image, options, nullptr, &workspace);
   EXPECT_TRUE(torch::equal(first, reused));

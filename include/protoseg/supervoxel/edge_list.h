@@ -1,8 +1,8 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
+
+#include "protoseg/supervoxel/huge_page_array.h"
 
 namespace protoseg::supervoxel {
 
@@ -17,29 +17,26 @@ inline uint32_t edge_voxel(uint32_t id) { return id >> 4; }
 inline uint32_t edge_direction(uint32_t id) { return id & 15u; }
 
 /// The edges of a voxel graph as two parallel arrays, costs and ids, so that sorting scans
-/// contiguous costs. Uninitialised, on huge pages where the kernel offers them (fewer page
-/// faults for the few hundred MB a volume needs). resize() keeps the memory when it is large
+/// contiguous costs. Uninitialised, on huge pages; resize() keeps the memory when it is large
 /// enough, so one list can serve volume after volume.
 class EdgeList {
  public:
   explicit EdgeList(int64_t size = 0) { resize(size); }
   /// Makes room for `size` edges; contents are not preserved.
-  void resize(int64_t size);
+  void resize(int64_t size) {
+    costs_.resize(size);
+    ids_.resize(size);
+  }
 
-  int64_t size() const { return size_; }
-  double* costs() { return costs_.get(); }
-  const double* costs() const { return costs_.get(); }
-  uint32_t* ids() { return ids_.get(); }
-  const uint32_t* ids() const { return ids_.get(); }
+  int64_t size() const { return costs_.size(); }
+  double* costs() { return costs_.data(); }
+  const double* costs() const { return costs_.data(); }
+  uint32_t* ids() { return ids_.data(); }
+  const uint32_t* ids() const { return ids_.data(); }
 
  private:
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  std::unique_ptr<double, Free> costs_;
-  std::unique_ptr<uint32_t, Free> ids_;
-  int64_t size_ = 0;
-  int64_t capacity_ = 0;
+  HugePageArray<double> costs_;
+  HugePageArray<uint32_t> ids_;
 };
 
 }  // namespace protoseg::supervoxel

@@ -3,7 +3,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "protoseg/io/volume.h"
-#include "protoseg/supervoxel/edge_list.h"
+#include "protoseg/supervoxel/felzenszwalb3d.h"
 
 namespace protoseg::supervoxel {
 
@@ -24,7 +24,7 @@ struct SupervoxelOptions {
 /// 1..n inside the body, 0 outside. `workspace` (optional) keeps the graph's memory between
 /// volumes.
 at::Tensor make_supervoxels(const io::Volume& image, const SupervoxelOptions& options,
-                            EdgeList* workspace = nullptr);
+                            FelzenszwalbWorkspace* workspace = nullptr);
 
 /// Rescales intensities to [0, 255] as ADNet does: 255 * (x - min) / (max - min), in float64.
 /// A constant image maps to all zeros.
