@@ -94,7 +94,7 @@ void heapsort(const Arrays& e, int64_t first, int64_t n) {
 // --- Stopper search --------------------------------------------------------------------------
 // scan_up: offsets i in [0, n) with !(c[from + i] < pivot), ascending.
 // scan_down: offsets i in [0, n) with !(pivot < c[from - i]), ascending in i.
-// Both write up to n + 3 bytes to `out` and return the count.
+// Both write up to n + 7 bytes to `out` and return the count.
 
 int scan_up_scalar(const double* c, int64_t from, int n, double pivot, uint8_t* out) {
   int count = 0;
@@ -115,30 +115,33 @@ int scan_down_scalar(const double* c, int64_t from, int n, double pivot, uint8_t
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define PROTOSEG_HAVE_AVX2_SCAN 1
+#define PROTOSEG_HAVE_SIMD_SCAN 1
 
-// For a 4-bit mask: the set bit positions, ascending (up) or as offsets 3 - k for descending k
-// (down), packed one per byte.
-struct ScanTables {
-  uint32_t up[16];
-  uint32_t down[16];
-  ScanTables() {
-    for (int mask = 0; mask < 16; ++mask) {
-      uint32_t up_bytes = 0, down_bytes = 0;
+// For a `lanes`-bit compare mask: the set lane positions, ascending (up), or as offsets
+// lanes - 1 - k for descending lanes k (down, where lane k holds the element lanes - 1 - k
+// positions further down), packed one per byte.
+template <int lanes>
+struct ScanTable {
+  uint64_t up[1 << lanes];
+  uint64_t down[1 << lanes];
+  ScanTable() {
+    for (int mask = 0; mask < (1 << lanes); ++mask) {
+      uint64_t up_bytes = 0, down_bytes = 0;
       int n = 0;
-      for (int k = 0; k < 4; ++k) {
-        if (mask & (1 << k)) up_bytes |= static_cast<uint32_t>(k) << (8 * n++);
+      for (int k = 0; k < lanes; ++k) {
+        if (mask & (1 << k)) up_bytes |= static_cast<uint64_t>(k) << (8 * n++);
       }
       n = 0;
-      for (int k = 3; k >= 0; --k) {
-        if (mask & (1 << k)) down_bytes |= static_cast<uint32_t>(3 - k) << (8 * n++);
+      for (int k = lanes - 1; k >= 0; --k) {
+        if (mask & (1 << k)) down_bytes |= static_cast<uint64_t>(lanes - 1 - k) << (8 * n++);
       }
       up[mask] = up_bytes;
       down[mask] = down_bytes;
     }
   }
 };
-const ScanTables kScanTables;
+const ScanTable<4> kScanTable4;
+const ScanTable<8> kScanTable8;
 
 __attribute__((target("avx2,popcnt"))) int scan_up_avx2(const double* c, int64_t from, int n,
                                                         double pivot, uint8_t* out) {
@@ -148,7 +151,8 @@ __attribute__((target("avx2,popcnt"))) int scan_up_avx2(const double* c, int64_t
   for (; i + 4 <= n; i += 4) {
     const __m256d v = _mm256_loadu_pd(c + from + i);
     const int mask = _mm256_movemask_pd(_mm256_cmp_pd(v, p, _CMP_NLT_UQ));
-    const uint32_t offsets = kScanTables.up[mask] + 0x01010101u * static_cast<uint32_t>(i);
+    const auto offsets =
+        static_cast<uint32_t>(kScanTable4.up[mask]) + 0x01010101u * static_cast<uint32_t>(i);
     std::memcpy(out + count, &offsets, 4);
     count += __builtin_popcount(mask);
   }
@@ -168,8 +172,49 @@ __attribute__((target("avx2,popcnt"))) int scan_down_avx2(const double* c, int64
     // Lanes 0..3 hold offsets i+3 .. i.
     const __m256d v = _mm256_loadu_pd(c + from - i - 3);
     const int mask = _mm256_movemask_pd(_mm256_cmp_pd(v, p, _CMP_NGT_UQ));
-    const uint32_t offsets = kScanTables.down[mask] + 0x01010101u * static_cast<uint32_t>(i);
+    const auto offsets =
+        static_cast<uint32_t>(kScanTable4.down[mask]) + 0x01010101u * static_cast<uint32_t>(i);
     std::memcpy(out + count, &offsets, 4);
+    count += __builtin_popcount(mask);
+  }
+  for (; i < n; ++i) {
+    out[count] = static_cast<uint8_t>(i);
+    count += !(pivot < c[from - i]);
+  }
+  return count;
+}
+// Eight lanes per compare: the same scans with AVX-512F.
+__attribute__((target("avx512f,popcnt"))) int scan_up_avx512(const double* c, int64_t from, int n,
+                                                             double pivot, uint8_t* out) {
+  const __m512d p = _mm512_set1_pd(pivot);
+  int count = 0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d v = _mm512_loadu_pd(c + from + i);
+    const unsigned mask = _mm512_cmp_pd_mask(v, p, _CMP_NLT_UQ);
+    const uint64_t offsets = kScanTable8.up[mask] + 0x0101010101010101u * static_cast<uint64_t>(i);
+    std::memcpy(out + count, &offsets, 8);
+    count += __builtin_popcount(mask);
+  }
+  for (; i < n; ++i) {
+    out[count] = static_cast<uint8_t>(i);
+    count += !(c[from + i] < pivot);
+  }
+  return count;
+}
+
+__attribute__((target("avx512f,popcnt"))) int scan_down_avx512(const double* c, int64_t from, int n,
+                                                               double pivot, uint8_t* out) {
+  const __m512d p = _mm512_set1_pd(pivot);
+  int count = 0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    // Lanes 0..7 hold offsets i+7 .. i.
+    const __m512d v = _mm512_loadu_pd(c + from - i - 7);
+    const unsigned mask = _mm512_cmp_pd_mask(v, p, _CMP_NGT_UQ);
+    const uint64_t offsets =
+        kScanTable8.down[mask] + 0x0101010101010101u * static_cast<uint64_t>(i);
+    std::memcpy(out + count, &offsets, 8);
     count += __builtin_popcount(mask);
   }
   for (; i < n; ++i) {
@@ -184,17 +229,22 @@ using ScanFunction = int (*)(const double*, int64_t, int, double, uint8_t*);
 struct Scanners {
   ScanFunction up = scan_up_scalar;
   ScanFunction down = scan_down_scalar;
-  bool simd = false;
-  Scanners() { select(true); }
-  void select(bool allow_simd) {
+  StopperSearch level = StopperSearch::kScalar;
+  Scanners() { select(StopperSearch::kAvx512); }
+  void select(StopperSearch wanted) {
     up = scan_up_scalar;
     down = scan_down_scalar;
-    simd = false;
-#ifdef PROTOSEG_HAVE_AVX2_SCAN
-    if (allow_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
+    level = StopperSearch::kScalar;
+#ifdef PROTOSEG_HAVE_SIMD_SCAN
+    if (!__builtin_cpu_supports("popcnt")) return;
+    if (wanted >= StopperSearch::kAvx512 && __builtin_cpu_supports("avx512f")) {
+      up = scan_up_avx512;
+      down = scan_down_avx512;
+      level = StopperSearch::kAvx512;
+    } else if (wanted >= StopperSearch::kAvx2 && __builtin_cpu_supports("avx2")) {
       up = scan_up_avx2;
       down = scan_down_avx2;
-      simd = true;
+      level = StopperSearch::kAvx2;
     }
 #endif
   }
@@ -205,7 +255,7 @@ Scanners kScanners;
 struct StopperQueue {
   int64_t base = 0;  ///< first position of the block
   int step = 1;      ///< +1 for blocks scanned upwards, -1 downwards
-  uint8_t offset[kBlock + 4];
+  uint8_t offset[kBlock + 8];
   int begin = 0;
   int end = 0;
   bool empty() const { return begin == end; }
@@ -505,9 +555,9 @@ void NumpyOrderSorter::cancel() {
   state_->work_ready.notify_all();
 }
 
-bool use_simd_stopper_search(bool allow) {
-  kScanners.select(allow);
-  return kScanners.simd;
+StopperSearch use_stopper_search(StopperSearch widest) {
+  kScanners.select(widest);
+  return kScanners.level;
 }
 
 void sort_like_numpy_quicksort(double* costs, uint32_t* ids, int64_t count, int threads,

@@ -45,6 +45,18 @@ std::vector<Case> load_cases() {
   return cases;
 }
 
+// The stopper searches this CPU has, narrowest first; the widest is selected again on exit.
+std::vector<StopperSearch> available_searches() {
+  std::vector<StopperSearch> levels;
+  for (auto wanted : {StopperSearch::kScalar, StopperSearch::kAvx2, StopperSearch::kAvx512}) {
+    const StopperSearch got = use_stopper_search(wanted);
+    if (levels.empty() || levels.back() != got) levels.push_back(got);
+  }
+  return levels;
+}
+
+int level_number(StopperSearch level) { return static_cast<int>(level); }
+
 // Costs with ids 0..n-1, sorted together.
 struct Sortable {
   std::vector<double> costs;
@@ -63,15 +75,16 @@ TEST(NumpyOrderSortTest, ReproducesNumpyArgsortOrderWithTies) {
   ASSERT_EQ(cases.size(), 5u);
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    for (bool simd : {true, false}) {
-      use_simd_stopper_search(simd);
+    for (StopperSearch level : available_searches()) {
+      use_stopper_search(level);
       for (int threads : {1, 2}) {
         Sortable sortable(c.costs);
         sortable.sort(threads);
-        EXPECT_EQ(sortable.ids, c.order) << "threads " << threads << " simd " << simd;
+        EXPECT_EQ(sortable.ids, c.order)
+            << "threads " << threads << " search " << level_number(level);
       }
     }
-    use_simd_stopper_search(true);
+    use_stopper_search(StopperSearch::kAvx512);
   }
 }
 
@@ -138,8 +151,8 @@ std::vector<uint32_t> plain_numpy_argsort(const std::vector<double>& v) {
 
 TEST(NumpyOrderSortTest, AgreesWithPlainNumpyLoopOnRandomArraysWithTies) {
   std::mt19937 rng(2021);
-  for (bool simd : {true, false}) {
-    use_simd_stopper_search(simd);
+  for (StopperSearch level : available_searches()) {
+    use_stopper_search(level);
     for (int trial = 0; trial < 3000; ++trial) {
       const int n = 16 + static_cast<int>(rng() % (trial % 3 == 0 ? 3000 : 600));
       const int distinct = 1 + static_cast<int>(rng() % (trial % 2 ? 5 : 100000));
@@ -148,10 +161,11 @@ TEST(NumpyOrderSortTest, AgreesWithPlainNumpyLoopOnRandomArraysWithTies) {
       Sortable sortable(costs);
       sortable.sort(1);
       ASSERT_EQ(sortable.ids, plain_numpy_argsort(costs))
-          << "trial " << trial << " n " << n << " distinct " << distinct << " simd " << simd;
+          << "trial " << trial << " n " << n << " distinct " << distinct << " search "
+          << level_number(level);
     }
   }
-  use_simd_stopper_search(true);
+  use_stopper_search(StopperSearch::kAvx512);
 }
 
 TEST(NumpyOrderSortTest, ThreadCountDoesNotChangeTheOrder) {
@@ -160,15 +174,14 @@ TEST(NumpyOrderSortTest, ThreadCountDoesNotChangeTheOrder) {
   std::vector<double> costs(3'000'000);
   for (auto& cost : costs) cost = value(rng);
   Sortable one(costs);
-  Sortable two(costs);
-  Sortable scalar(costs);
   one.sort(1);
-  two.sort(2);
-  use_simd_stopper_search(false);
-  scalar.sort(2);
-  use_simd_stopper_search(true);
-  EXPECT_EQ(one.ids, two.ids);
-  EXPECT_EQ(one.ids, scalar.ids);
+  for (StopperSearch level : available_searches()) {
+    use_stopper_search(level);
+    Sortable two(costs);
+    two.sort(2);
+    EXPECT_EQ(one.ids, two.ids) << "search " << level_number(level);
+  }
+  use_stopper_search(StopperSearch::kAvx512);
   EXPECT_TRUE(std::is_sorted(one.costs.begin(), one.costs.end()));
 }
 

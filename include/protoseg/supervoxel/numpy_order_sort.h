@@ -15,18 +15,21 @@ namespace protoseg::supervoxel {
 /// Felzenszwalb merge order among them changes the segmentation, so agreement with ADNet's
 /// supervoxels needs this exact tie order. Works on the values themselves instead of an index
 /// array (same comparisons and swaps, no indirection), finds stoppers with SIMD where the CPU
-/// has AVX2, and sorts independent partitions on `threads` threads; the result does not depend
-/// on the thread count or the instruction set.
-/// `order_free_cost`: a cost whose edges' relative order does not matter to the caller (for
-/// Felzenszwalb with k > 0, zero-cost edges always merge); ranges holding only that cost are
-/// left in any order, which saves work but breaks exact NumPy order among those edges only.
+/// has AVX2 or AVX-512, and sorts independent partitions on `threads` threads; the result does not
+/// depend on the thread count or the instruction set. `order_free_cost`: a cost whose edges'
+/// relative order does not matter to the caller (for Felzenszwalb with k > 0, zero-cost edges
+/// always merge); ranges holding only that cost are left in any order, which saves work but breaks
+/// exact NumPy order among those edges only.
 void sort_like_numpy_quicksort(double* costs, uint32_t* ids, int64_t count, int threads,
                                std::optional<double> order_free_cost = std::nullopt);
 
-/// Chooses the stopper search: AVX2 when `allow` and the CPU has it (the default), else the
-/// portable scalar loop. Both give the same order; this exists to test and time each. Not to be
-/// called while a sort is running. Returns whether SIMD is now in use.
-bool use_simd_stopper_search(bool allow);
+/// How stoppers are searched for: one element at a time, or 4 (AVX2) or 8 (AVX-512) per compare.
+enum class StopperSearch { kScalar, kAvx2, kAvx512 };
+
+/// Chooses the widest stopper search up to `widest` that the CPU has (by default the widest
+/// there is). All give the same order; this exists to test and time each. Not to be called
+/// while a sort is running. Returns the search now in use.
+StopperSearch use_stopper_search(StopperSearch widest);
 
 /// The same sort running on `threads` background threads, sorting the leftmost ranges first
 /// and publishing how long the final (sorted) prefix is, so a consumer can walk the sorted
