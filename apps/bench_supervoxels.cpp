@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "protoseg/io/volume_io.h"
 #include "protoseg/supervoxel/body_mask.h"
 #include "protoseg/supervoxel/felzenszwalb3d.h"
+#include "protoseg/supervoxel/numpy_order_sort.h"
 #include "protoseg/supervoxel/supervoxels.h"
 
 namespace fs = std::filesystem;
@@ -41,11 +43,24 @@ int main(int argc, char** argv) {
   app.add_option("--n-sv", n_sv, "Felzenszwalb min_size");
   app.add_option("--threads", threads, "threads (default: all cores)");
   app.add_option("--repeats", repeats, "runs per volume; the fastest is reported");
+  const std::map<std::string, supervoxel::StopperSearch> searches{
+      {"scalar", supervoxel::StopperSearch::kScalar},
+      {"avx2", supervoxel::StopperSearch::kAvx2},
+      {"avx512", supervoxel::StopperSearch::kAvx512}};
+  supervoxel::StopperSearch search = supervoxel::StopperSearch::kAvx512;
+  app.add_option("--stopper-search", search,
+                 "widest SIMD stopper search of the sort (the CPU's widest by default)")
+      ->transform(CLI::CheckedTransformer(searches, CLI::ignore_case));
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("bench-supervoxels", [&] {
     const int used = core::configure_threads(threads);
-    std::printf("threads %d\n", used);
+    const supervoxel::StopperSearch in_use = supervoxel::use_stopper_search(search);
+    std::string search_name;
+    for (const auto& [name, level] : searches) {
+      if (level == in_use) search_name = name;
+    }
+    std::printf("threads %d, stopper search %s\n", used, search_name.c_str());
     std::printf("%-18s %9s %6s %6s %8s %8s %11s %9s %9s %8s %8s %9s\n", "volume", "edges", "zero",
                 "used", "read_s", "edges_s", "sort+merge", "(zeros)", "(waited)", "finish_s",
                 "total_s", "peak_MiB");
