@@ -92,26 +92,29 @@ void heapsort(const Arrays& e, int64_t first, int64_t n) {
 }
 
 // --- Stopper search --------------------------------------------------------------------------
-// scan_up: offsets i in [0, n) with !(c[from + i] < pivot), ascending.
-// scan_down: offsets i in [0, n) with !(pivot < c[from - i]), ascending in i.
-// Both write up to n + 7 bytes to `out` and return the count.
+// Upwards (kDown false): offsets i in [0, n) with !(c[from + i] < pivot), ascending.
+// Downwards (kDown true): offsets i in [0, n) with !(pivot < c[from - i]), ascending in i.
+// Each writes up to n + 7 bytes to `out` and returns the count.
 
-int scan_up_scalar(const double* c, int64_t from, int n, double pivot, uint8_t* out) {
-  int count = 0;
-  for (int i = 0; i < n; ++i) {
+template <bool kDown>
+bool is_stopper(const double* c, int64_t from, int i, double pivot) {
+  return kDown ? !(pivot < c[from - i]) : !(c[from + i] < pivot);
+}
+
+// The scalar scan over offsets [i, n), appending to `count` stoppers already in `out`; the
+// SIMD scans finish their last partial vector with it.
+template <bool kDown>
+int scan_tail(const double* c, int64_t from, int i, int n, double pivot, uint8_t* out, int count) {
+  for (; i < n; ++i) {
     out[count] = static_cast<uint8_t>(i);
-    count += !(c[from + i] < pivot);
+    count += is_stopper<kDown>(c, from, i, pivot);
   }
   return count;
 }
 
-int scan_down_scalar(const double* c, int64_t from, int n, double pivot, uint8_t* out) {
-  int count = 0;
-  for (int i = 0; i < n; ++i) {
-    out[count] = static_cast<uint8_t>(i);
-    count += !(pivot < c[from - i]);
-  }
-  return count;
+template <bool kDown>
+int scan_scalar(const double* c, int64_t from, int n, double pivot, uint8_t* out) {
+  return scan_tail<kDown>(c, from, 0, n, pivot, out, 0);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -143,107 +146,64 @@ struct ScanTable {
 const ScanTable<4> kScanTable4;
 const ScanTable<8> kScanTable8;
 
-__attribute__((target("avx2,popcnt"))) int scan_up_avx2(const double* c, int64_t from, int n,
-                                                        double pivot, uint8_t* out) {
+// Four lanes per compare. Downwards, lanes 0..3 hold offsets i+3 .. i.
+template <bool kDown>
+__attribute__((target("avx2,popcnt"))) int scan_avx2(const double* c, int64_t from, int n,
+                                                     double pivot, uint8_t* out) {
   const __m256d p = _mm256_set1_pd(pivot);
   int count = 0;
   int i = 0;
   for (; i + 4 <= n; i += 4) {
-    const __m256d v = _mm256_loadu_pd(c + from + i);
-    const int mask = _mm256_movemask_pd(_mm256_cmp_pd(v, p, _CMP_NLT_UQ));
-    const auto offsets =
-        static_cast<uint32_t>(kScanTable4.up[mask]) + 0x01010101u * static_cast<uint32_t>(i);
+    const __m256d v = _mm256_loadu_pd(kDown ? c + from - i - 3 : c + from + i);
+    const int mask = _mm256_movemask_pd(kDown ? _mm256_cmp_pd(v, p, _CMP_NGT_UQ)
+                                              : _mm256_cmp_pd(v, p, _CMP_NLT_UQ));
+    const uint64_t table = kDown ? kScanTable4.down[mask] : kScanTable4.up[mask];
+    const auto offsets = static_cast<uint32_t>(table) + 0x01010101u * static_cast<uint32_t>(i);
     std::memcpy(out + count, &offsets, 4);
     count += __builtin_popcount(mask);
   }
-  for (; i < n; ++i) {
-    out[count] = static_cast<uint8_t>(i);
-    count += !(c[from + i] < pivot);
-  }
-  return count;
+  return scan_tail<kDown>(c, from, i, n, pivot, out, count);
 }
 
-__attribute__((target("avx2,popcnt"))) int scan_down_avx2(const double* c, int64_t from, int n,
+// Eight lanes per compare (AVX-512F). Downwards, lanes 0..7 hold offsets i+7 .. i.
+template <bool kDown>
+__attribute__((target("avx512f,popcnt"))) int scan_avx512(const double* c, int64_t from, int n,
                                                           double pivot, uint8_t* out) {
-  const __m256d p = _mm256_set1_pd(pivot);
-  int count = 0;
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    // Lanes 0..3 hold offsets i+3 .. i.
-    const __m256d v = _mm256_loadu_pd(c + from - i - 3);
-    const int mask = _mm256_movemask_pd(_mm256_cmp_pd(v, p, _CMP_NGT_UQ));
-    const auto offsets =
-        static_cast<uint32_t>(kScanTable4.down[mask]) + 0x01010101u * static_cast<uint32_t>(i);
-    std::memcpy(out + count, &offsets, 4);
-    count += __builtin_popcount(mask);
-  }
-  for (; i < n; ++i) {
-    out[count] = static_cast<uint8_t>(i);
-    count += !(pivot < c[from - i]);
-  }
-  return count;
-}
-// Eight lanes per compare: the same scans with AVX-512F.
-__attribute__((target("avx512f,popcnt"))) int scan_up_avx512(const double* c, int64_t from, int n,
-                                                             double pivot, uint8_t* out) {
   const __m512d p = _mm512_set1_pd(pivot);
   int count = 0;
   int i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m512d v = _mm512_loadu_pd(c + from + i);
-    const unsigned mask = _mm512_cmp_pd_mask(v, p, _CMP_NLT_UQ);
-    const uint64_t offsets = kScanTable8.up[mask] + 0x0101010101010101u * static_cast<uint64_t>(i);
+    const __m512d v = _mm512_loadu_pd(kDown ? c + from - i - 7 : c + from + i);
+    const unsigned mask =
+        kDown ? _mm512_cmp_pd_mask(v, p, _CMP_NGT_UQ) : _mm512_cmp_pd_mask(v, p, _CMP_NLT_UQ);
+    const uint64_t table = kDown ? kScanTable8.down[mask] : kScanTable8.up[mask];
+    const uint64_t offsets = table + 0x0101010101010101u * static_cast<uint64_t>(i);
     std::memcpy(out + count, &offsets, 8);
     count += __builtin_popcount(mask);
   }
-  for (; i < n; ++i) {
-    out[count] = static_cast<uint8_t>(i);
-    count += !(c[from + i] < pivot);
-  }
-  return count;
-}
-
-__attribute__((target("avx512f,popcnt"))) int scan_down_avx512(const double* c, int64_t from, int n,
-                                                               double pivot, uint8_t* out) {
-  const __m512d p = _mm512_set1_pd(pivot);
-  int count = 0;
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    // Lanes 0..7 hold offsets i+7 .. i.
-    const __m512d v = _mm512_loadu_pd(c + from - i - 7);
-    const unsigned mask = _mm512_cmp_pd_mask(v, p, _CMP_NGT_UQ);
-    const uint64_t offsets =
-        kScanTable8.down[mask] + 0x0101010101010101u * static_cast<uint64_t>(i);
-    std::memcpy(out + count, &offsets, 8);
-    count += __builtin_popcount(mask);
-  }
-  for (; i < n; ++i) {
-    out[count] = static_cast<uint8_t>(i);
-    count += !(pivot < c[from - i]);
-  }
-  return count;
+  return scan_tail<kDown>(c, from, i, n, pivot, out, count);
 }
 #endif
 
 using ScanFunction = int (*)(const double*, int64_t, int, double, uint8_t*);
 struct Scanners {
-  ScanFunction up = scan_up_scalar;
-  ScanFunction down = scan_down_scalar;
+  ScanFunction up = scan_scalar<false>;
+  ScanFunction down = scan_scalar<true>;
   StopperSearch level = StopperSearch::kScalar;
   Scanners() { select(StopperSearch::kAvx512); }
   void select(StopperSearch wanted) {
-    up = scan_up_scalar;
-    down = scan_down_scalar;
+    up = scan_scalar<false>;
+    down = scan_scalar<true>;
     level = StopperSearch::kScalar;
 #ifdef PROTOSEG_HAVE_SIMD_SCAN
     if (!__builtin_cpu_supports("popcnt")) return;
     if (wanted >= StopperSearch::kAvx512 && __builtin_cpu_supports("avx512f")) {
-      up = scan_up_avx512;
-      down = scan_down_avx512;
+      up = scan_avx512<false>;
+      down = scan_avx512<true>;
       level = StopperSearch::kAvx512;
     } else if (wanted >= StopperSearch::kAvx2 && __builtin_cpu_supports("avx2")) {
-      up = scan_up_avx2;
-      down = scan_down_avx2;
+      up = scan_avx2<false>;
+      down = scan_avx2<true>;
       level = StopperSearch::kAvx2;
     }
 #endif
