@@ -4,7 +4,7 @@
 #   make_supervoxels_test.sh <make-supervoxels binary> <shared data folder>
 set -euo pipefail
 app="$1"
-shared="$2"
+shared="${PROTOSEG_SHARED_DATA:-$2}"  # the environment overrides the configured default
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -6,7 +6,7 @@ set -euo pipefail
 train_tpm="$1"
 make_supervoxels="$2"
 repo="$3"
-shared="$4"
+shared="${PROTOSEG_SHARED_DATA:-$4}"  # the environment overrides the configured default
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
