@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
-#include <numeric>
 
 #include <torch/torch.h>
+
+#include "protoseg/core/disjoint_sets.h"
 
 namespace protoseg::cluster {
 namespace {
@@ -52,28 +53,22 @@ std::vector<std::tuple<int64_t, int64_t, double>> minimum_spanning_tree(
 Hierarchy single_linkage(std::vector<std::tuple<int64_t, int64_t, double>> edges, int64_t n) {
   std::stable_sort(edges.begin(), edges.end(),
                    [](const auto& a, const auto& b) { return std::get<2>(a) < std::get<2>(b); });
-  std::vector<int64_t> parent(static_cast<size_t>(n));
-  std::iota(parent.begin(), parent.end(), 0);
-  std::vector<int64_t> label(static_cast<size_t>(n)), size(static_cast<size_t>(n), 1);
+  std::vector<int32_t> parent(static_cast<size_t>(n));
+  core::DisjointSets sets(parent.data(), n);
+  // The hierarchy's label of each current set, kept at the set's root.
+  std::vector<int64_t> label(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) label[static_cast<size_t>(i)] = -(i + 1);
-  std::function<int64_t(int64_t)> find = [&](int64_t i) {
-    while (parent[static_cast<size_t>(i)] != i) {
-      parent[static_cast<size_t>(i)] = parent[static_cast<size_t>(parent[static_cast<size_t>(i)])];
-      i = parent[static_cast<size_t>(i)];
-    }
-    return i;
-  };
   Hierarchy tree;
   for (size_t k = 0; k < edges.size(); ++k) {
     const auto [a, b, weight] = edges[k];
-    const int64_t root_a = find(a), root_b = find(b);
+    const int32_t root_a = sets.find(static_cast<int32_t>(a));
+    const int32_t root_b = sets.find(static_cast<int32_t>(b));
     tree.left.push_back(label[static_cast<size_t>(root_a)]);
     tree.right.push_back(label[static_cast<size_t>(root_b)]);
     tree.height.push_back(weight);
-    tree.size.push_back(size[static_cast<size_t>(root_a)] + size[static_cast<size_t>(root_b)]);
-    parent[static_cast<size_t>(root_b)] = root_a;
-    size[static_cast<size_t>(root_a)] = tree.size.back();
-    label[static_cast<size_t>(root_a)] = static_cast<int64_t>(k) + 1;
+    tree.size.push_back(sets.size(root_a) + sets.size(root_b));
+    const int32_t root = sets.join(root_a, root_b);
+    label[static_cast<size_t>(root)] = static_cast<int64_t>(k) + 1;
   }
   return tree;
 }

@@ -7,7 +7,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
-#include "protoseg/supervoxel/disjoint_sets.h"
+#include "protoseg/core/disjoint_sets.h"
 #include "protoseg/supervoxel/grid_edges.h"
 #include "protoseg/supervoxel/numpy_order_sort.h"
 
@@ -36,7 +36,7 @@ constexpr int kPrefetchDistance = 16;
 // computes it (sqrt(w * d^2) == 0 iff w * d^2 == 0), in raster order: every direction points
 // from a voxel back to an earlier one. Returns the number of such edges.
 int64_t join_zero_cost_edges(const double* image, int64_t depth, int64_t height, int64_t width,
-                             double z_over_xy_spacing, DisjointSets& sets) {
+                             double z_over_xy_spacing, core::DisjointSets& sets) {
   const auto& directions = grid_directions();
   const auto offsets = direction_offsets(height, width);
   std::array<double, 13> weights{};
@@ -129,7 +129,7 @@ at::Tensor felzenszwalb3d(const at::Tensor& image, const FelzenszwalbOptions& op
   };
 
   memory.parents.resize(voxels);
-  DisjointSets sets(memory.parents.data(), voxels);
+  core::DisjointSets sets(memory.parents.data(), voxels);
   // Pass 1: greedy merging with the adaptive threshold Int(C) + k/|C|. Zero-cost edges come
   // first in the sorted order; Int stays 0 while they merge.
   int64_t first_positive = 0;

@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <utility>
 
-namespace protoseg::supervoxel {
+namespace protoseg::core {
 
 /// Union-find over n elements in caller-owned memory: a root stores -(size of its set), any
-/// other element its parent. Union by size, path halving.
+/// other element its parent. Union by size, path halving. Holds fewer than 2^31 elements.
 class DisjointSets {
  public:
   /// Makes every element of `parent` (n entries) a singleton.
@@ -42,4 +42,4 @@ class DisjointSets {
   int32_t* parent_;
 };
 
-}  // namespace protoseg::supervoxel
+}  // namespace protoseg::core
