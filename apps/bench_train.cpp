@@ -66,6 +66,8 @@ int main(int argc, char** argv) {
 
   return core::run_cli("bench-train", [&] {
     core::setup_logging("warn");
+    // Timing does not depend on the weights: random ones unless --set names a file.
+    overrides.insert(overrides.begin(), "encoder.weights=none");
     overrides.push_back("precision=" + precision_request);
     const auto config = config::load_config<train::TrainConfig>(config_file, overrides);
     const auto dataset_config = config::load_config<data::DatasetConfig>(config.dataset);

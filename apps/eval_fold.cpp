@@ -77,10 +77,16 @@ int main(int argc, char** argv) {
                  "comma-separated: CE-T,AvgEst,LinEst,OCP and *_MP, or all; with --multi-class: "
                  "ADNet++,CE-T,AvgEst,LinEst,OCP, or all");
   app.add_flag("--reference-compat", reference_compat,
-               "the reference's off-by-one boundary and support-location LinEst");
+               "the reference's off-by-one boundary, LinEst locations and multi-class queries");
   app.add_flag("--multi-class", multi_class,
-               "one support slice with every organ, per-pixel argmax over organs and background "
-               "(ADNet++, and Eq. 9 with the CE-T, AvgEst, LinEst and OCP priors)");
+               "each fold volume in turn gives one support slice with every organ; per-pixel "
+               "argmax over organs and background (ADNet++, and Eq. 9 with the CE-T, AvgEst, "
+               "LinEst and OCP priors)");
+  std::string support_slice = "random";
+  app.add_option("--support-slice", support_slice,
+                 "multi-class support slice among those with the most classes: random (the "
+                 "reference's Table 2) or balanced")
+      ->check(CLI::IsMember({"random", "balanced"}));
   app.add_option("--analysis-episodes", analysis_episodes,
                  "training episodes for the AvgEst_MP / LinEst fit");
   app.add_option("--overlays", overlay_volumes, "query volumes with PNG overlays (0: none)");
@@ -114,8 +120,9 @@ int main(int argc, char** argv) {
     if (multi_class && protocol_name != "ep2") {
       throw std::invalid_argument("--multi-class evaluates every query slice (EP2 queries)");
     }
-    const std::string suffix =
-        protocol_name + (multi_class ? "_mc" : "") + (reference_compat ? "_compat" : "");
+    const std::string suffix = protocol_name + (multi_class ? "_mc" : "") +
+                               (multi_class && support_slice == "balanced" ? "_balanced" : "") +
+                               (reference_compat ? "_compat" : "");
     const fs::path base = run_dir.empty() ? out_dir : run_dir;
     if (base.empty()) throw std::invalid_argument("--out is required with --config");
     if (out_dir.empty()) {
@@ -132,6 +139,7 @@ int main(int argc, char** argv) {
       options.methods = eval::parse_methods(method_list);
     }
     options.reference_compat = reference_compat;
+    options.balanced_support_slice = support_slice == "balanced";
     options.batch_size = batch_size;
     options.seed = static_cast<uint64_t>(config.seed);
     options.device = core::resolve_device(config.device);
@@ -141,12 +149,12 @@ int main(int argc, char** argv) {
 
     std::string source;
     if (!model_file.empty()) {
-      config.encoder.weights.clear();  // every weight comes from the model file
+      config.encoder.weights = train::EncoderConfig::kNoWeights;  // all from the model file
       source = model_file.string();
     } else {
       source =
-          "initial weights " + (config.encoder.weights.empty() ? std::string("(random)")
-                                                               : config.encoder.weights.string());
+          "initial weights " + (config.encoder.random_weights() ? std::string("(random)")
+                                                                : config.encoder.weights.string());
     }
     models::FewShotSegmenter model = train::make_segmenter(config);
     if (!model_file.empty()) {
@@ -167,9 +175,16 @@ int main(int argc, char** argv) {
       const fs::path priors_file =
           base / ("training_priors_fold" + std::to_string(config.fold) +
                   (multi_class ? "_mc" : "") + (reference_compat ? "_compat" : "") + ".json");
-      if (fs::exists(priors_file) &&
-          eval::read_training_priors(priors_file).episodes == analysis_episodes) {
-        priors = eval::read_training_priors(priors_file);
+      bool cached = false;
+      if (fs::exists(priors_file)) {
+        try {
+          priors = eval::read_training_priors(priors_file);
+          cached = priors.episodes == analysis_episodes;
+        } catch (const std::runtime_error& e) {
+          spdlog::warn("{}; running the analysis again", e.what());
+        }
+      }
+      if (cached) {
         spdlog::info("training priors from {}", priors_file.string());
       } else {
         data::SupervoxelEpisodeOptions episodes = config.episodes;
@@ -197,11 +212,12 @@ int main(int argc, char** argv) {
           priors.linear_single.size_coef, priors.linear_multi.intercept,
           priors.linear_multi.location_coef, priors.linear_multi.size_coef);
       if (multi_class) {
+        const eval::MultiClassLinearPrior& m = priors.linear_multi_class;
         spdlog::info(
-            "multi-class: AvgEst q {:.4f}; LinEst logit q = {:.3f} + {:.3f} (loc - 0.5)^2 "
-            "+ {:.3f} total size",
-            priors.average_multi_class, priors.linear_multi_class.intercept,
-            priors.linear_multi_class.location_coef, priors.linear_multi_class.size_coef);
+            "multi-class: AvgEst q {:.4f}; LinEst log F = {:.3f} (loc - 0.5)^2 + {:.3f} size + "
+            "{:.3f}, log B = {:.3f} (loc - 0.5)^2 + {:.3f} size ({} episodes)",
+            priors.average_multi_class, m.foreground_weight[0], m.foreground_weight[1],
+            m.foreground_bias, m.background_weight[0], m.background_weight[1], m.samples);
       }
       options.priors = &priors;
     }

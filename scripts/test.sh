@@ -12,5 +12,7 @@ build_dir="${BUILD_DIR:-$repo/build}"
 bash "$repo/scripts/build.sh"
 # The pretrained-weights tests need the ImageNet ResNet-50 (downloaded once, then cached).
 BUILD_DIR="$build_dir" bash "$repo/scripts/fetch_weights.sh" >/dev/null
+# The ABD-CT tests read the volumes unpacked from the shared archive (once, into derived/).
+bash "$repo/scripts/prepare_abd_ct.sh"
 cd "$build_dir"
 ctest --output-on-failure --timeout 900 "$@"

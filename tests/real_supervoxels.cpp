@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include "protoseg/config/load_config.h"
 #include "protoseg/data/volume_dataset.h"
 #include "protoseg/io/volume_io.h"
 #include "protoseg/supervoxel/supervoxels.h"
@@ -36,6 +37,28 @@ data::DatasetConfig abd_mri_with_supervoxels() {
     config.n_sv = 5000;
     config.labels = {{"liver", 1}, {"right_kidney", 2}, {"left_kidney", 3}, {"spleen", 4}};
     config.folds = {{0}, {1}};
+    const data::VolumeDataset dataset(config);
+    supervoxel::SupervoxelOptions options;
+    options.n_sv = config.n_sv;
+    for (size_t i = 0; i < dataset.size(); ++i) {
+      const auto target = dataset.supervoxel_path(i);
+      if (std::filesystem::exists(target)) continue;
+      std::filesystem::create_directories(target.parent_path());
+      const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
+      io::write_volume({supervoxel::make_supervoxels(image, options), image.geometry}, target);
+    }
+  });
+  return config;
+}
+
+data::DatasetConfig abd_mri_all_with_supervoxels() {
+  static std::once_flag once;
+  static data::DatasetConfig config;
+  std::call_once(once, [] {
+    config = config::load_config<data::DatasetConfig>(source_path("configs/data/abd_mri.yaml"),
+                                                      {"root=" + shared_data("abd_mri").string()});
+    config.supervoxel_root = std::filesystem::path(::testing::TempDir()) /
+                             ("protoseg_" + std::to_string(::getpid())) / "abd_mri_all";
     const data::VolumeDataset dataset(config);
     supervoxel::SupervoxelOptions options;
     options.n_sv = config.n_sv;

@@ -9,4 +9,8 @@ namespace protoseg::testing {
 /// so training uses indices 1 and 2.
 data::DatasetConfig abd_mri_with_supervoxels();
 
+/// All 20 ABD-MRI volumes with the shipped dataset file's folds and labels, their supervoxels
+/// (n_sv 5000) made once per test process into a temporary folder (about 20 s).
+data::DatasetConfig abd_mri_all_with_supervoxels();
+
 }  // namespace protoseg::testing

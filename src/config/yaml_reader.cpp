@@ -105,8 +105,9 @@ void YamlReader::decode(const YAML::Node& node, const std::string& key,
   const size_t before = context_.problems.size();
   decode(node, key, text);
   if (context_.problems.size() != before) return;
-  if (text.empty()) {
-    out.clear();
+  // An empty value and the word `none` (no file, e.g. `encoder.weights: none`) stay as written.
+  if (text.empty() || text == "none") {
+    out = text;
     return;
   }
   std::filesystem::path path(text);

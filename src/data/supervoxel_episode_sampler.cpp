@@ -16,10 +16,11 @@
 namespace protoseg::data {
 namespace {
 
-// A [H, W] float32 slice resized to [size, size] with OpenCV's `interpolation` if needed.
+// A [H, W] float32 copy of a slice, resized to [size, size] with OpenCV's `interpolation` if
+// needed (always a copy: augmentations work in place and must not touch the cached volume).
 at::Tensor resized(at::Tensor slice, int size, int interpolation) {
   slice = slice.to(at::kFloat).contiguous();
-  if (slice.size(0) == size && slice.size(1) == size) return slice;
+  if (slice.size(0) == size && slice.size(1) == size) return slice.clone();
   const cv::Mat source(static_cast<int>(slice.size(0)), static_cast<int>(slice.size(1)), CV_32F,
                        slice.data_ptr<float>());
   at::Tensor out = torch::empty({size, size}, torch::kFloat);
@@ -130,13 +131,15 @@ at::Tensor label_map(const at::Tensor& masks) {
 Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
   std::mt19937_64 rng(episode_seed(seed_, index));
   auto pick = [&rng](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  auto coin = [&rng] { return std::bernoulli_distribution(0.5)(rng); };
   const size_t volume_pick = pick(volumes_.size());
   const LoadedVolume& v = volumes_[volume_pick];
+  const auto depth = static_cast<size_t>(v.depth);
 
   std::vector<int64_t> slices;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     const size_t label_pick = pick(v.labels.size());
-    const int* pixels = &v.pixels[label_pick * v.depth];
+    const int* pixels = &v.pixels[label_pick * depth];
     slices.clear();
     for (int64_t z = 0; z < v.depth; ++z) {
       if (pixels[z] > options_.min_slice_pixels) slices.push_back(z);
@@ -147,28 +150,30 @@ Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
 
     int64_t support_rank = static_cast<int64_t>(first);
     int64_t query_rank = support_rank + 1;
-    if (std::bernoulli_distribution(0.5)(rng)) std::swap(support_rank, query_rank);
+    if (coin()) std::swap(support_rank, query_rank);
     const int64_t support_z = slices[static_cast<size_t>(support_rank)];
     const int64_t query_z = slices[static_cast<size_t>(query_rank)];
 
     const int label = v.labels[label_pick];
-    // Multi-foreground: more supervoxels that cover enough of the support slice, in random
-    // order (drawn only when asked, so binary episodes keep their sequence).
+    // Multi-foreground (the reference's max_protos): each further slot tries up to 10
+    // supervoxels of the volume, drawn without replacement, and takes the first that covers
+    // >= min_support_pixels of the support slice; a slot may stay empty.
     std::vector<int> structures = {label};
     if (options_.max_foregrounds > 1) {
-      std::vector<int> candidates;
+      std::vector<size_t> untried;
       for (size_t l = 0; l < v.labels.size(); ++l) {
-        if (l != label_pick &&
-            v.pixels[l * static_cast<size_t>(v.depth) + static_cast<size_t>(support_z)] >=
-                options_.min_support_pixels) {
-          candidates.push_back(v.labels[l]);
-        }
+        if (l != label_pick) untried.push_back(l);
       }
-      std::shuffle(candidates.begin(), candidates.end(), rng);
-      for (size_t i = 0; i < candidates.size() &&
-                         structures.size() < static_cast<size_t>(options_.max_foregrounds);
-           ++i) {
-        structures.push_back(candidates[i]);
+      for (int slot = 1; slot < options_.max_foregrounds; ++slot) {
+        for (int draw = 0; draw < options_.foreground_draws && !untried.empty(); ++draw) {
+          const size_t at = pick(untried.size());
+          const size_t l = untried[at];
+          untried.erase(untried.begin() + static_cast<std::ptrdiff_t>(at));
+          if (v.pixels[l * depth + static_cast<size_t>(support_z)] >= options_.min_support_pixels) {
+            structures.push_back(v.labels[l]);
+            break;
+          }
+        }
       }
     }
     const int size = options_.image_size;
@@ -182,25 +187,61 @@ Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
     at::Tensor support_stack = torch::stack(support_channels);  // [K, S, S] float32
     at::Tensor query_stack = torch::stack(query_channels);
 
-    bool augmented_support = false;
-    if (options_.augment) {
-      augmented_support = std::bernoulli_distribution(0.5)(rng);
-      at::Tensor& image = augmented_support ? support_image : query_image;
-      at::Tensor& stack = augmented_support ? support_stack : query_stack;
-      std::tie(image, stack) = augment_slice(image, stack, options_.augmentation, rng);
-      // The warp may move the structure out of view: draw again.
-      if (stack[0].sum().item<float>() == 0.0f) continue;
-    }
-    // Extra structures that the warp shrank below the support threshold are dropped.
-    std::vector<int64_t> kept = {0};
-    for (int64_t k = 1; k < support_stack.size(0); ++k) {
-      if (support_stack[k].sum().item<double>() >= options_.min_support_pixels) kept.push_back(k);
-    }
-    const at::Tensor keep = torch::tensor(kept);
-    support_stack = support_stack.index_select(0, keep);
-    query_stack = query_stack.index_select(0, keep);
-
     Episode episode;
+    if (options_.augment) {
+      const SliceAugmentationOptions& a = options_.augmentation;
+      episode.augmented = true;
+      // Gamma on one image, then, with an independent coin, the geometric transform on one
+      // image (the query only when its structure is visible), redrawn while the structure comes
+      // out empty, the last draw kept.
+      episode.gamma_on_support = !coin();
+      episode.gamma = draw_gamma(a, rng);
+      apply_gamma(episode.gamma_on_support ? support_image : query_image, episode.gamma);
+      const bool query_visible = query_stack.sum().item<double>() > 0.0;
+      episode.geometric_on_support = !(coin() && query_visible);
+      at::Tensor& image = episode.geometric_on_support ? support_image : query_image;
+      at::Tensor& stack = episode.geometric_on_support ? support_stack : query_stack;
+      const int draws = episode.geometric_on_support ? a.support_draws : a.query_draws;
+      at::Tensor warped_image, warped_stack;
+      GeometricDraw kept;
+      for (int d = 0; d < draws; ++d) {
+        kept = draw_geometric(size, size, a, rng);
+        std::tie(warped_image, warped_stack) = geometric_transform(image, stack, kept, a);
+        episode.geometric_draws = d + 1;
+        if (warped_stack.sum().item<double>() > 0.0) break;
+      }
+      image = warped_image;
+      stack = warped_stack;
+      episode.zoom = kept.affine.zoom;
+      episode.mean_displacement =
+          elastic_displacement(kept.noise_x, kept.noise_y, a.elastic_alpha, a.elastic_sigma)
+              .pow(2)
+              .sum(0)
+              .sqrt()
+              .mean()
+              .item<double>();
+    }
+    // Multi-foreground: structures that cover fewer than min_support_pixels of the transformed
+    // support are dropped, the first included (the reference's "remove improper foreground
+    // labels"). Binary episodes are kept as drawn, unless every draw emptied the structure
+    // (the reference trains on the empty mask then; we draw a new episode).
+    std::vector<int64_t> kept = {0};
+    if (options_.max_foregrounds > 1) {
+      kept.clear();
+      for (int64_t k = 0; k < support_stack.size(0); ++k) {
+        if (support_stack[k].sum().item<double>() >= options_.min_support_pixels) {
+          kept.push_back(k);
+        }
+      }
+      if (kept.empty()) continue;
+      const at::Tensor keep = torch::tensor(kept);
+      support_stack = support_stack.index_select(0, keep);
+      query_stack = query_stack.index_select(0, keep);
+    } else if (support_stack[0].sum().item<double>() == 0.0 ||
+               query_stack[0].sum().item<double>() == 0.0) {
+      continue;
+    }
+
     episode.support_image = support_image;
     episode.support_mask = support_stack[0].contiguous();
     episode.query_image = query_image;
@@ -210,13 +251,12 @@ Episode SupervoxelEpisodeSampler::sample(int64_t index) const {
     episode.foreground_count = support_stack.size(0);
     episode.index = index;
     episode.volume_index = static_cast<int64_t>(v.dataset_index);
-    episode.label = label;
+    episode.label = structures[static_cast<size_t>(kept.front())];
     episode.support_slice = support_z;
     episode.query_slice = query_z;
     episode.volume_depth = v.depth;
     episode.label_slice_count = static_cast<int64_t>(slices.size());
     episode.support_rank = support_rank;
-    episode.augmented_support = augmented_support;
     return episode;
   }
   throw std::runtime_error("episode " + std::to_string(index) + ": no valid supervoxel pair in " +

@@ -80,8 +80,11 @@ std::vector<size_t> VolumeDataset::fold_indices(int fold) const {
     throw std::out_of_range("dataset '" + config_.name + "': fold " + std::to_string(fold) +
                             " does not exist (" + std::to_string(config_.folds.size()) + " folds)");
   }
+  // Folds are sets (as the reference's get_folds): ascending index order, so the support, the
+  // fold's last volume, does not depend on how the YAML lists them.
   std::vector<size_t> indices;
   for (int index : config_.folds[fold]) indices.push_back(static_cast<size_t>(index));
+  std::sort(indices.begin(), indices.end());
   return indices;
 }
 

@@ -42,6 +42,10 @@ at::Tensor BinaryPredictor::upsample(const at::Tensor& grid) const {
 }
 
 at::Tensor BinaryPredictor::predict(bool multi_prototype, const at::Tensor& prior) const {
+  return probability(multi_prototype, prior).gt(0.5);
+}
+
+at::Tensor BinaryPredictor::probability(bool multi_prototype, const at::Tensor& prior) const {
   torch::NoGradGuard no_grad;
   const int64_t slices = single_cosine_.size(0);
   const at::Tensor p = per_slice(prior, slices, single_cosine_.options());
@@ -54,26 +58,37 @@ at::Tensor BinaryPredictor::predict(bool multi_prototype, const at::Tensor& prio
     foreground =
         head_.foreground_probability(head_.anomaly_score(single_cosine_), head_.threshold(0.5), p);
   }
-  return upsample(foreground).gt(0.5);
+  return upsample(foreground);
 }
 
-at::Tensor BinaryPredictor::score_map(bool multi_prototype) const {
-  torch::NoGradGuard no_grad;
-  if (!multi_prototype) return upsample(models::sphere_distance(single_cosine_));
-  const at::Tensor cosines = upsample(mixture_cosine_);  // [D, K, S, S]
+at::Tensor BinaryPredictor::background_ratio(const at::Tensor& cosines) const {
   const double d = head_.options.feature_dim();
   const at::Tensor& w = support_.mixture.weights;
   return torch::sigmoid(mixture_log_density(cosines, w, head_.sigma_background, d) -
                         mixture_log_density(cosines, w, head_.sigma_foreground, d));
 }
 
+at::Tensor BinaryPredictor::score_map(bool multi_prototype) const {
+  torch::NoGradGuard no_grad;
+  if (!multi_prototype) return upsample(models::sphere_distance(single_cosine_));
+  return background_ratio(upsample(mixture_cosine_));  // cosines upsampled: [D, K, S, S]
+}
+
 at::Tensor BinaryPredictor::ideal_priors(bool multi_prototype, const at::Tensor& true_masks,
                                          bool reference_off_by_one) const {
   torch::NoGradGuard no_grad;
-  const at::Tensor scores = score_map(multi_prototype).flatten(1);
+  // The reference's five-prototype analysis upsamples the ratio itself (its OCP_MP, like
+  // score_map, the cosines).
+  const at::Tensor scores = reference_off_by_one && multi_prototype
+                                ? upsample(background_ratio(mixture_cosine_)).flatten(1)
+                                : score_map(multi_prototype).flatten(1);
+  // The reference's analysis: the off-by-one midpoint of distances for one prototype, the
+  // ratio at the count itself for five.
+  const IdealBoundary boundary = !reference_off_by_one ? IdealBoundary::kMidpoint
+                                 : multi_prototype     ? IdealBoundary::kReferenceAtCount
+                                                       : IdealBoundary::kReferenceOffByOne;
   const at::Tensor threshold =
-      ideal_score_threshold(scores, true_counts(true_masks), reference_off_by_one)
-          .to(torch::kDouble);
+      ideal_score_threshold(scores, true_counts(true_masks), boundary).to(torch::kDouble);
   const at::Tensor prior =
       multi_prototype ? threshold
                       : models::ideal_class_prior(
@@ -87,7 +102,8 @@ at::Tensor BinaryPredictor::predict_oracle(bool multi_prototype, const at::Tenso
   torch::NoGradGuard no_grad;
   const at::Tensor scores = score_map(multi_prototype);
   const at::Tensor threshold = ideal_score_threshold(
-      scores.flatten(1), true_counts(true_masks).to(scores.device()), reference_off_by_one);
+      scores.flatten(1), true_counts(true_masks).to(scores.device()),
+      reference_off_by_one ? IdealBoundary::kReferenceOffByOne : IdealBoundary::kMidpoint);
   return scores.lt(threshold.reshape({-1, 1, 1}));
 }
 

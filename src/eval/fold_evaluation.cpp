@@ -25,7 +25,7 @@ std::vector<int64_t> organ_slices(const at::Tensor& labels, int label) {
 
 struct SupportSlice {
   int64_t z = 0;
-  double location = 0.0;  // rank among the organ slices / (n - 1): the reference's LinEst input
+  double location = 0.0;  // z / (support depth - 1): the reference's test-time LinEst input
   SupportPrototypes prototypes;
 };
 
@@ -35,12 +35,30 @@ struct Organ {
   std::vector<SupportSlice> supports;  // one per chunk
 };
 
+// Fractions of the organ's slice range, computed as ALPNet's get_support_index does (its
+// floating-point sums decide int(p n) when p n is a whole number).
 std::vector<double> support_positions(Protocol protocol) {
-  if (protocol == Protocol::kEP2) return {0.5};
-  return {1.0 / 6.0, 0.5, 5.0 / 6.0};
+  const int shots = protocol == Protocol::kEP2 ? 1 : 3;
+  if (shots == 1) return {0.5};
+  const double half = 1.0 / (shots * 2);
+  const double interval = (1.0 - 1.0 / shots) / (shots - 1);
+  std::vector<double> positions;
+  for (int i = 0; i < shots; ++i) positions.push_back(half + interval * i);
+  return positions;
 }
 
 }  // namespace
+
+std::vector<int64_t> support_slices(Protocol protocol, const at::Tensor& labels, int label) {
+  const std::vector<int64_t> present = organ_slices(labels, label);
+  std::vector<int64_t> slices;
+  if (present.empty()) return slices;
+  const auto n = static_cast<double>(present.size());
+  for (double position : support_positions(protocol)) {
+    slices.push_back(present[static_cast<size_t>(position * n)]);
+  }
+  return slices;
+}
 
 std::vector<size_t> fold_volumes(const data::VolumeDataset& dataset, int fold) {
   std::vector<size_t> volumes = dataset.fold_indices(fold);
@@ -78,19 +96,19 @@ std::vector<DiceRecord> evaluate_fold(const models::TiedPrototypeHeadImpl& head,
   std::vector<Organ> organs;
   std::vector<at::Tensor> support_images, support_masks;
   for (const auto& [name, label] : dataset.config().labels) {
-    const std::vector<int64_t> present = organ_slices(support.labels, label);
-    if (present.empty()) {
+    const std::vector<int64_t> chosen = support_slices(options.protocol, support.labels, label);
+    if (chosen.empty()) {
       throw std::runtime_error(dataset.image_path(volumes.back()).string() +
                                ": support volume has no '" + name + "' (label " +
                                std::to_string(label) + ")");
     }
     Organ organ{name, label, {}};
-    const auto n = static_cast<int64_t>(present.size());
-    for (double position : support_positions(options.protocol)) {
-      const auto rank = static_cast<int64_t>(position * static_cast<double>(n));
+    for (int64_t z : chosen) {
       SupportSlice s;
-      s.z = present[static_cast<size_t>(rank)];
-      s.location = slice_location(rank, n);
+      s.z = z;
+      // The reference's LinEst location at test time (compat only): the support slice's index
+      // in its volume, supp_idx / (len(volume) - 1), one value for every query slice.
+      s.location = slice_location(s.z, support.labels.size(0));
       organ.supports.push_back(s);
       support_images.push_back(support.network_image[s.z]);
       support_masks.push_back(

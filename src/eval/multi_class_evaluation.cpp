@@ -5,11 +5,13 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <random>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "protoseg/data/supervoxel_episode_sampler.h"
 #include "protoseg/eval/evaluation_volume.h"
 #include "protoseg/eval/ideal_threshold.h"
 #include "protoseg/models/multi_class_posterior.h"
@@ -18,53 +20,102 @@
 namespace protoseg::eval {
 namespace {
 
-// Per-pixel class index in [0, K] (K: background) for one rule, at size x size.
-class MultiClassPredictor {
- public:
-  MultiClassPredictor(const models::TiedPrototypeHeadImpl& head, at::Tensor cosines, int64_t size)
-      : head_(head), cosines_(std::move(cosines)), size_(size) {}
-
-  at::Tensor predict(MultiClassRule rule, const at::Tensor& prior) const {
-    at::Tensor probabilities;
-    if (rule == MultiClassRule::kAdnetPlusPlus) {
-      const at::Tensor per_class =
-          head_.foreground_probability(head_.anomaly_score(cosines_), head_.threshold(0.5), 0.5);
-      // The reference softmaxes ADNet++'s [p_1..p_K, 1 - max p] before upsampling.
-      probabilities = models::adnet_plus_plus_probabilities(per_class).softmax(1);
-    } else {
-      probabilities = models::multi_class_tpm_probabilities(cosines_, head_.sigma_foreground,
-                                                            head_.sigma_background, prior,
-                                                            head_.options.feature_dim());
-    }
-    return models::upsample_class_probabilities(probabilities, size_, size_).argmax(1);
-  }
-
- private:
-  const models::TiedPrototypeHeadImpl& head_;
-  at::Tensor cosines_;  // [D, K, h, w]
-  int64_t size_;
-};
+// log(H_B) - log(max_k h_F,k) for squared distances / 2 = 1 - cos, [D, K, ...] -> [D, ...].
+at::Tensor log_background_ratio(const models::TiedPrototypeHeadImpl& head,
+                                const at::Tensor& cos_minus_one) {
+  const double d = head.options.feature_dim();
+  const at::Tensor sf = head.sigma_foreground.to(cos_minus_one.options());
+  const at::Tensor sb = head.sigma_background.to(cos_minus_one.options());
+  const at::Tensor log_f = std::get<0>((cos_minus_one / (sf * sf)).max(1)) - d * sf.log();
+  const at::Tensor log_b = (cos_minus_one / (sb * sb)).logsumexp(1) - d * sb.log();
+  return log_b - log_f;
+}
 
 }  // namespace
 
-at::Tensor multi_class_ideal_prior(const models::TiedPrototypeHeadImpl& head,
-                                   const at::Tensor& cosines, const at::Tensor& foreground_counts,
-                                   int64_t size) {
+at::Tensor predict_classes(const models::TiedPrototypeHeadImpl& head, const at::Tensor& cosines,
+                           MultiClassRule rule, const at::Tensor& prior, int64_t size,
+                           bool reference) {
   torch::NoGradGuard no_grad;
-  const at::Tensor up = models::upsample_aligned(cosines, size, size);
   const double d = head.options.feature_dim();
-  const at::Tensor sf = head.sigma_foreground, sb = head.sigma_background;
-  const at::Tensor log_f = std::get<0>(((up - 1.0) / (sf * sf)).max(1)) - d * sf.log();
-  const at::Tensor log_b = ((up - 1.0) / (sb * sb)).logsumexp(1) - d * sb.log();
-  const at::Tensor ratio = torch::sigmoid(log_b - log_f).flatten(1);
-  return ideal_score_threshold(ratio, foreground_counts);
+  at::Tensor probabilities;
+  if (rule == MultiClassRule::kAdnetPlusPlus) {
+    // The reference's ADNet++: per-organ posteriors of the tied Gaussians (EMA sigmas, equal
+    // priors), background 1 - max, softmax over the K + 1 entries before upsampling.
+    const at::Tensor per_class = models::tied_class_posteriors(cosines, head.sigma_foreground,
+                                                               head.sigma_background, d, reference);
+    probabilities = models::adnet_plus_plus_probabilities(per_class).softmax(1);
+  } else {
+    probabilities = models::multi_class_tpm_probabilities(cosines, head.sigma_foreground,
+                                                          head.sigma_background, prior, d);
+  }
+  return models::upsample_class_probabilities(probabilities, size, size).argmax(1);
 }
 
-int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<int>& organ_labels) {
+at::Tensor multi_class_ideal_prior(const models::TiedPrototypeHeadImpl& head,
+                                   const at::Tensor& cosines, const at::Tensor& foreground_counts,
+                                   int64_t size, bool reference) {
+  torch::NoGradGuard no_grad;
+  // The reference upsamples distances, not cosines: d = sqrt(2 (1 - cos) + eps).
+  const double eps = std::numeric_limits<float>::epsilon();
+  const at::Tensor distances = (2.0 * (1.0 - cosines) + eps).sqrt();
+  const at::Tensor up = models::upsample_aligned(distances, size, size);
+  const at::Tensor ratio =
+      torch::sigmoid(log_background_ratio(head, -0.5 * up * up)).flatten(1);  // [D, P]
+  return ideal_score_threshold(
+      ratio, foreground_counts,
+      reference ? IdealBoundary::kReferenceAtCount : IdealBoundary::kMidpoint);
+}
+
+at::Tensor multi_class_oracle_prior(const models::TiedPrototypeHeadImpl& head,
+                                    const at::Tensor& cosines, const at::Tensor& foreground_counts,
+                                    int64_t image_pixels) {
+  torch::NoGradGuard no_grad;
+  const at::Tensor ratio = torch::sigmoid(log_background_ratio(head, cosines - 1.0)).flatten(1);
+  const int64_t feature_pixels = ratio.size(1);
+  // int(count * h * w / (H * W)), as the reference's int(cnt * 32**2 / 65536).
+  const at::Tensor scaled =
+      (foreground_counts.to(torch::kDouble) * static_cast<double>(feature_pixels) /
+       static_cast<double>(image_pixels))
+          .floor()
+          .to(torch::kLong);
+  return ideal_score_threshold(ratio, scaled, IdealBoundary::kReferenceAtCount);
+}
+
+std::vector<int64_t> slices_with_most_classes(const at::Tensor& labels,
+                                              const std::vector<int>& organ_labels) {
+  std::vector<int64_t> best;
   int best_classes = -1;
-  double best_balance = std::numeric_limits<double>::infinity();
-  int64_t best = -1;
   for (int64_t z = 0; z < labels.size(0); ++z) {
+    const at::Tensor slice = labels[z];
+    const int64_t pixels = slice.numel();
+    int64_t organ_pixels = 0;
+    int classes = 0;
+    for (int label : organ_labels) {
+      const int64_t n = slice.eq(label).sum().item<int64_t>();
+      organ_pixels += n;
+      classes += n > 0;
+    }
+    classes += pixels > organ_pixels;  // background
+    if (classes > best_classes) {
+      best_classes = classes;
+      best.clear();
+    }
+    if (classes == best_classes) best.push_back(z);
+  }
+  return best;
+}
+
+int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<int>& organ_labels,
+                                  bool balanced, uint64_t seed) {
+  const std::vector<int64_t> candidates = slices_with_most_classes(labels, organ_labels);
+  if (!balanced) {
+    std::mt19937_64 rng(seed);
+    return candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng)];
+  }
+  double best_balance = std::numeric_limits<double>::infinity();
+  int64_t best = candidates.front();
+  for (int64_t z : candidates) {
     const at::Tensor slice = labels[z];
     const double pixels = static_cast<double>(slice.numel());
     std::vector<double> shares;
@@ -75,17 +126,28 @@ int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<in
       if (n > 0) shares.push_back(n / pixels);
     }
     if (pixels - organ_pixels > 0) shares.push_back((pixels - organ_pixels) / pixels);
-    const int classes = static_cast<int>(shares.size());
     double balance = 0.0;  // mean -log share: smallest when the classes are balanced
-    for (double s : shares) balance -= std::log(s) / static_cast<double>(classes);
-    if (classes > best_classes || (classes == best_classes && balance < best_balance)) {
-      best_classes = classes;
+    for (double share : shares) balance -= std::log(share) / static_cast<double>(shares.size());
+    if (balance < best_balance) {
       best_balance = balance;
       best = z;
     }
   }
   return best;
 }
+
+namespace {
+
+// One support turn: the slice, its K prototypes and class shares.
+struct MultiClassSupport {
+  int id = 0;
+  int64_t slice = 0;
+  int64_t depth = 0;
+  at::Tensor prototypes;                  // [K, C]
+  std::vector<double> support_fractions;  // share of the slice of each organ
+};
+
+}  // namespace
 
 std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHeadImpl& head,
                                                   const SliceEncoder& encoder,
@@ -112,90 +174,119 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
     organ_labels.push_back(label);
   }
   const auto classes = static_cast<int64_t>(organs.size());
-  const EvaluationVolume support = load_evaluation_volume(dataset, volumes.back(), size);
-  const int64_t z = multi_class_support_slice(support.labels, organ_labels);
-  std::vector<at::Tensor> masks;
-  for (size_t k = 0; k < organs.size(); ++k) {
-    const at::Tensor mask =
-        resize_slices(support.labels[z].eq(organ_labels[k]).unsqueeze(0), size, size, true)[0];
-    if (mask.sum().item<double>() == 0.0) {
-      throw std::runtime_error(dataset.image_path(volumes.back()).string() +
-                               ": no slice of the support volume shows every organ ('" + organs[k] +
-                               "' is missing from the best one, z = " + std::to_string(z) + ")");
-    }
-    masks.push_back(mask);
+
+  // Every fold volume is loaded and encoded once: each is a support in turn and a query.
+  std::vector<EvaluationVolume> loaded;
+  std::vector<at::Tensor> features;
+  for (size_t v : volumes) {
+    loaded.push_back(load_evaluation_volume(dataset, v, size));
+    features.push_back(
+        encode_slices(encoder, loaded.back().network_image, options.batch_size, device));
   }
-  const at::Tensor support_mask_stack = torch::stack(masks).to(device);  // [K, S, S]
-  const at::Tensor support_features =
-      encode_slices(encoder, support.network_image.slice(0, z, z + 1), 1, device);
-  const at::Tensor prototypes = models::masked_average_pooling(
-      support_features.expand({classes, -1, -1, -1}), support_mask_stack);  // [K, C]
-  const double support_fraction =
-      support_mask_stack.sum().item<double>() / static_cast<double>(size * size);
 
   std::vector<DiceRecord> records;
-  for (size_t q = 0; q + 1 < volumes.size(); ++q) {
-    const auto started = std::chrono::steady_clock::now();
-    const EvaluationVolume query = load_evaluation_volume(dataset, volumes[q], size);
-    const int64_t depth = query.labels.size(0);
-    const at::Tensor features =
-        encode_slices(encoder, query.network_image, options.batch_size, device);
-    const at::Tensor cosines = models::prototype_cosines(features, prototypes);
-    const MultiClassPredictor predictor(head, cosines, size);
-
-    at::Tensor foreground_counts = torch::zeros({depth}, torch::kLong);
-    const at::Tensor network_labels =
-        resize_slices(query.labels, size, size, true).to(torch::kLong);
-    for (int label : organ_labels) {
-      foreground_counts += network_labels.eq(label).flatten(1).sum(1);
-    }
-
-    std::vector<double> linear_priors;
-    for (int64_t slice = 0; priors_needed && slice < depth; ++slice) {
-      linear_priors.push_back(options.priors->linear_multi_class.predict(
-          slice_location(slice, depth), support_fraction));
-    }
-    std::vector<int64_t> all_slices;
-    for (int64_t slice = 0; slice < depth; ++slice) all_slices.push_back(slice);
-    for (MultiClassRule rule : rules) {
-      at::Tensor prior = torch::tensor(0.5);
-      if (rule == MultiClassRule::kAvgEst) {
-        prior = torch::tensor(options.priors->average_multi_class);
+  const size_t n = volumes.size();
+  for (size_t turn = 0; turn < n; ++turn) {
+    const EvaluationVolume& support_volume = loaded[turn];
+    MultiClassSupport support;
+    support.id = support_volume.id;
+    support.depth = support_volume.labels.size(0);
+    support.slice = multi_class_support_slice(
+        support_volume.labels, organ_labels, options.balanced_support_slice,
+        data::episode_seed(options.seed, static_cast<int64_t>(turn)));
+    std::vector<at::Tensor> masks;
+    for (size_t k = 0; k < organs.size(); ++k) {
+      const at::Tensor mask =
+          resize_slices(support_volume.labels[support.slice].eq(organ_labels[k]).unsqueeze(0), size,
+                        size, true)[0];
+      const double pixels = mask.sum().item<double>();
+      if (pixels == 0.0) {
+        throw std::runtime_error(dataset.image_path(volumes[turn]).string() +
+                                 ": no slice of the support volume shows every organ ('" +
+                                 organs[k] +
+                                 "' is missing from z = " + std::to_string(support.slice) + ")");
       }
-      if (rule == MultiClassRule::kLinEst) prior = torch::tensor(linear_priors);
-      if (rule == MultiClassRule::kOracle) {
-        // -inf / +inf (no foreground / all foreground) -> almost 0 / almost 1.
-        prior = multi_class_ideal_prior(head, cosines, foreground_counts.to(device), size)
-                    .clamp(1e-6, 1.0 - 1e-6);
+      support.support_fractions.push_back(pixels / static_cast<double>(size * size));
+      masks.push_back(mask);
+    }
+    const at::Tensor support_masks = torch::stack(masks).to(device);  // [K, S, S]
+    support.prototypes = models::masked_average_pooling(
+        features[turn].slice(0, support.slice, support.slice + 1).expand({classes, -1, -1, -1}),
+        support_masks);  // [K, C]
+
+    std::vector<size_t> queries;
+    for (size_t q = 0; q < n; ++q) {
+      // The reference queries the first n - 2 fold volumes in every turn (its query list drops
+      // the last volume and its length subtracts the shot), even the support itself.
+      const bool query = options.reference_compat ? q + 2 < n : q != turn;
+      if (query) queries.push_back(q);
+    }
+    for (size_t q : queries) {
+      const auto started = std::chrono::steady_clock::now();
+      const EvaluationVolume& query = loaded[q];
+      const int64_t depth = query.labels.size(0);
+      const at::Tensor cosines = models::prototype_cosines(features[q], support.prototypes);
+
+      at::Tensor foreground_counts = torch::zeros({depth}, torch::kLong);
+      const at::Tensor network_labels =
+          resize_slices(query.labels, size, size, true).to(torch::kLong);
+      for (int label : organ_labels) {
+        foreground_counts += network_labels.eq(label).flatten(1).sum(1);
       }
-      const at::Tensor index = predictor.predict(rule, prior).cpu();  // [D, S, S] in [0, K]
-      const at::Tensor classes_at_size =
-          resize_slices(index, query.labels.size(1), query.labels.size(2), true)
-              .round()
-              .to(torch::kLong);
-      const std::string name = method_name(rule);
-      for (int64_t k = 0; k < classes; ++k) {
-        const int label = organ_labels[static_cast<size_t>(k)];
-        const at::Tensor prediction = classes_at_size.eq(k);
-        const at::Tensor truth = query.labels.eq(label);
-        DiceRecord r;
-        r.organ = organs[static_cast<size_t>(k)];
-        r.label = label;
-        r.support_id = support.id;
-        r.support_slices = {static_cast<int>(z)};
-        r.query_id = query.id;
-        r.method = name;
-        score_prediction(r, prediction, truth);
-        records.push_back(r);
-        if (observer) {
-          observer({query.id, r.organ, name, query.image, prediction, truth, all_slices});
+      std::vector<double> linear_priors;
+      for (int64_t slice = 0; priors_needed && slice < depth; ++slice) {
+        // Ours: the query slice's location; the reference: the support slice's in its volume.
+        const double location = options.reference_compat
+                                    ? slice_location(support.slice, support.depth)
+                                    : slice_location(slice, depth);
+        linear_priors.push_back(
+            options.priors->linear_multi_class.predict(location, support.support_fractions));
+      }
+      std::vector<int64_t> all_slices;
+      for (int64_t slice = 0; slice < depth; ++slice) all_slices.push_back(slice);
+      for (MultiClassRule rule : rules) {
+        at::Tensor prior = torch::tensor(0.5);
+        if (rule == MultiClassRule::kAvgEst) {
+          prior = torch::tensor(options.priors->average_multi_class);
+        }
+        if (rule == MultiClassRule::kLinEst) prior = torch::tensor(linear_priors);
+        if (rule == MultiClassRule::kOracle) {
+          // Kept inside (0, 1): a slice without foreground or without background still has a
+          // finite log prior.
+          prior = multi_class_oracle_prior(head, cosines, foreground_counts, size * size)
+                      .clamp(1e-6, 1.0 - 1e-6);
+        }
+        const at::Tensor index =
+            predict_classes(head, cosines, rule, prior, size, options.reference_compat).cpu();
+        const at::Tensor classes_at_size =
+            resize_slices(index, query.labels.size(1), query.labels.size(2), true)
+                .round()
+                .to(torch::kLong);
+        const std::string name = method_name(rule);
+        for (int64_t k = 0; k < classes; ++k) {
+          const int label = organ_labels[static_cast<size_t>(k)];
+          const at::Tensor prediction = classes_at_size.eq(k);
+          const at::Tensor truth = query.labels.eq(label);
+          DiceRecord r;
+          r.organ = organs[static_cast<size_t>(k)];
+          r.label = label;
+          r.support_id = support.id;
+          r.support_slices = {static_cast<int>(support.slice)};
+          r.query_id = query.id;
+          r.method = name;
+          score_prediction(r, prediction, truth);
+          records.push_back(r);
+          if (observer) {
+            observer({query.id, r.organ, name, query.image, prediction, truth, all_slices});
+          }
         }
       }
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      spdlog::info(
+          "fold {}: support {} (z = {}), query volume {} ({} slices, {} organs) in {:.1f} s", fold,
+          support.id, support.slice, query.id, depth, classes, seconds);
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    spdlog::info("fold {}: query volume {} ({} slices, {} organs, multi-class) in {:.1f} s", fold,
-                 query.id, depth, classes, seconds);
   }
   return records;
 }

@@ -55,23 +55,36 @@ SphericalMixture fit_spherical_mixture(const at::Tensor& features, double sigma,
   const at::Tensor x = unit_rows(features.to(torch::kDouble));
   at::Tensor means = unit_rows(start.means.to(x.options()));
   at::Tensor weights = start.weights.to(x.options());
-  const double tiny = 10.0 * std::numeric_limits<double>::epsilon();
-
-  double previous = std::numeric_limits<double>::infinity();
+  const double two_sigma2 = 2.0 * sigma * sigma;
+  // Squared distances of unit vectors, |x - m|^2 = 2 - 2 x.m: [N, K].
+  auto squared_distances = [&x](const at::Tensor& m) {
+    return (2.0 - 2.0 * x.matmul(m.t())).clamp_min(0.0);
+  };
+  auto nll = [&](const at::Tensor& w, const at::Tensor& d2) {
+    return -(w.log().unsqueeze(0) - d2 / two_sigma2).logsumexp(1).sum().item<double>();
+  };
+  // The reference's stopping rule (estim_prototypes): the NLL of the new weights at the
+  // distances before the M-step is compared with a running average of earlier values; stop
+  // once it is within `tolerance` of it at iteration >= min_iterations (0-based).
+  double average = nll(weights, squared_distances(means));
   int iteration = 0;
   while (iteration < options.max_iterations) {
+    means = unit_rows(means);
+    const at::Tensor d2 = squared_distances(means);
     const at::Tensor responsibilities =
-        component_log_likelihoods(x, means, weights, sigma).softmax(1);  // E-step
-    const at::Tensor counts = responsibilities.sum(0) + tiny;            // M-step
-    means = unit_rows(responsibilities.t().matmul(x) / counts.unsqueeze(1));
+        (weights.log().unsqueeze(0) - d2 / two_sigma2).softmax(1);  // E-step
+    const at::Tensor counts = responsibilities.sum(0);              // M-step
+    means = responsibilities.t().matmul(x) / counts.unsqueeze(1);
     weights = counts / counts.sum();
-    ++iteration;
-    const double nll =
-        -component_log_likelihoods(x, means, weights, sigma).logsumexp(1).sum().item<double>();
-    const double decrease = (previous - nll) / std::max(std::abs(nll), 1e-12);
-    if (iteration >= options.min_iterations && decrease < options.tolerance) break;
-    previous = nll;
+    const double loss = nll(weights, d2);
+    const int done = iteration++;
+    if (average / (loss + 1e-8) - 1.0 < options.tolerance) {
+      if (done >= options.min_iterations) break;
+    } else {
+      average = (loss + average) / 2.0;
+    }
   }
+  means = unit_rows(means);
   return {means.to(features.scalar_type()), weights.to(features.scalar_type()), iteration};
 }
 
@@ -86,9 +99,12 @@ SphericalMixture fit_spherical_mixture(const at::Tensor& features, double sigma,
   at::Tensor x = unit_rows(features.to(torch::kDouble));
   if (x.size(0) < options.components) x = x.repeat({options.components, 1});
   const int64_t k = options.components;
-  const auto cpu = torch::TensorOptions().dtype(torch::kDouble);
-  const at::Tensor mean_noise = torch::rand({k, x.size(1)}, generator, cpu).to(x.device());
-  const at::Tensor weight_noise = torch::rand({k}, generator, cpu).to(x.device());
+  // float32 draws, as torch.rand in the reference: the same generator state gives the same
+  // start.
+  const auto cpu = torch::TensorOptions().dtype(torch::kFloat);
+  const at::Tensor mean_noise =
+      torch::rand({k, x.size(1)}, generator, cpu).to(x.device(), torch::kDouble);
+  const at::Tensor weight_noise = torch::rand({k}, generator, cpu).to(x.device(), torch::kDouble);
   SphericalMixture start;
   start.means = x.mean(0, /*keepdim=*/true) + options.noise_scale * (mean_noise - 0.5);
   start.weights = (options.noise_scale * weight_noise).softmax(0);

@@ -33,12 +33,19 @@ FewShotPrediction FewShotSegmenterImpl::forward(const at::Tensor& support_images
   const int64_t shots = support_images.size(0);
   const at::Tensor features =
       encoder(torch::cat({support_images, query_images}, 0)).to(torch::kFloat);
+  return predict(features.slice(0, 0, shots), support_masks, features.slice(0, shots),
+                 p_foreground);
+}
+
+FewShotPrediction FewShotSegmenterImpl::predict(const at::Tensor& support_features,
+                                                const at::Tensor& support_masks,
+                                                const at::Tensor& query_features,
+                                                double p_foreground) {
   // Under bf16 autocast only the encoder runs in bf16; prototypes and probabilities do not.
   const core::AutocastDisabledGuard full_precision;
-
   FewShotPrediction out;
-  out.support_features = features.slice(0, 0, shots);
-  out.query_features = features.slice(0, shots);
+  out.support_features = support_features;
+  out.query_features = query_features;
   out.prototype = masked_average_pooling(out.support_features, support_masks.to(torch::kFloat))
                       .mean(0, /*keepdim=*/true);
   out.threshold = head->threshold(p_foreground);
@@ -48,7 +55,7 @@ FewShotPrediction FewShotSegmenterImpl::forward(const at::Tensor& support_images
                                                       out.threshold, p_foreground)
                              .unsqueeze(1);
   out.query_probabilities =
-      two_class_probabilities(out.query_foreground, query_images.size(2), query_images.size(3));
+      two_class_probabilities(out.query_foreground, support_masks.size(1), support_masks.size(2));
   return out;
 }
 

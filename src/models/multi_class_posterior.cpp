@@ -38,6 +38,20 @@ at::Tensor multi_class_tpm_probabilities(const at::Tensor& cosines, const at::Te
   return torch::cat({log_classes, log_background}, 1).softmax(1);
 }
 
+at::Tensor tied_class_posteriors(const at::Tensor& cosines, const at::Tensor& sigma_f,
+                                 const at::Tensor& sigma_b, double feature_dim,
+                                 bool reference_normaliser) {
+  const at::Tensor sf = sigma_f.to(cosines.options());
+  const at::Tensor sb = sigma_b.to(cosines.options());
+  const at::Tensor log_f = (cosines - 1.0) / (sf * sf) - feature_dim * sf.log();
+  const at::Tensor log_b = (cosines - 1.0) / (sb * sb) - feature_dim * sb.log();
+  if (!reference_normaliser) return torch::sigmoid(log_f - log_b);
+  const int64_t last = cosines.size(1) - 1;
+  const at::Tensor normaliser =
+      torch::logaddexp(log_f.narrow(1, last, 1), log_b.narrow(1, last, 1));
+  return (log_f - normaliser).exp();
+}
+
 at::Tensor adnet_plus_plus_probabilities(const at::Tensor& class_probabilities) {
   TORCH_CHECK(class_probabilities.dim() >= 2, "expected [B, K, ...], got ",
               class_probabilities.sizes());

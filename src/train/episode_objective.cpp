@@ -27,15 +27,21 @@ EpisodeLosses episode_losses(models::FewShotSegmenterImpl& model, const EpisodeB
   if (batch.foreground_count > 1) return multi_class_episode_losses(model, batch, loss);
   const models::FewShotPrediction prediction =
       model.forward(batch.support_images, batch.support_masks, batch.query_images);
+  return binary_episode_losses(*model.head, prediction, batch, loss);
+}
+
+EpisodeLosses binary_episode_losses(models::TiedPrototypeHeadImpl& head,
+                                    const models::FewShotPrediction& prediction,
+                                    const EpisodeBatch& batch, const LossConfig& loss) {
   // Losses and statistics in float32 even inside an autocast region.
   const core::AutocastDisabledGuard full_precision;
   EpisodeLosses out;
   const at::Tensor weights =
       torch::tensor({loss.background_weight, 1.0}, torch::TensorOptions().dtype(torch::kFloat));
   out.query = probability_nll(prediction.query_probabilities, batch.query_labels, weights);
-  out.alignment = prototype_alignment_loss(*model.head, prediction, batch.support_masks);
+  out.alignment = prototype_alignment_loss(head, prediction, batch.support_masks);
   out.threshold = prediction.threshold;
-  out.threshold_loss = (prediction.threshold / model.head->options.alpha()).sum();
+  out.threshold_loss = (prediction.threshold / head.options.alpha()).sum();
   out.total = out.query + loss.alignment_weight * out.alignment +
               loss.threshold_weight * out.threshold_loss;
   out.ideal_threshold =

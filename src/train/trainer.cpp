@@ -70,7 +70,11 @@ models::FewShotSegmenter make_segmenter(const TrainConfig& config) {
                                               ? models::ThresholdParameterization::kDirect
                                               : models::ThresholdParameterization::kSoftplus);
   models::FewShotSegmenter model(encoder, head);
-  if (!config.encoder.weights.empty()) {
+  if (config.encoder.weights.empty()) {
+    throw std::invalid_argument(
+        "encoder.weights is empty: name a weights file or 'none' for random weights");
+  }
+  if (!config.encoder.random_weights()) {
     const io::StateDict state = io::read_torch_state_dict(config.encoder.weights);
     try {
       const auto report = models::load_state_dict(*model->encoder->backbone, state,
@@ -125,8 +129,8 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
                core::to_string(precision), world, world > 1 ? "es" : "");
 
   torch::manual_seed(static_cast<uint64_t>(config_.seed));
-  if (config_.encoder.weights.empty()) {
-    spdlog::warn("encoder.weights is empty: the encoder starts from random weights");
+  if (config_.encoder.random_weights()) {
+    spdlog::warn("encoder.weights: none: the encoder starts from random weights");
   }
   model_ = make_segmenter(config_);
   model_->to(device);

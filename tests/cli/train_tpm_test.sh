@@ -34,7 +34,7 @@ YAML
 cat >"$work/train.yaml" <<YAML
 dataset: data.yaml
 steps: 3
-encoder: {depth: 18, output_stride: 32}
+encoder: {depth: 18, output_stride: 32, weights: none}
 episodes: {image_size: 96}
 precision: fp32
 checkpoint_every: 1

@@ -29,13 +29,50 @@ TEST(VolumeDatasetRealDataTest, AbdMriVolumesAreOrderedByNumericId) {
   EXPECT_TRUE(std::filesystem::exists(dataset.image_path(19)));
   EXPECT_EQ(dataset.supervoxel_path(0).filename(), "superpix-MIDDLE_1.nii.gz");
   EXPECT_EQ(dataset.supervoxel_path(0).parent_path().filename(), "supervoxels_5000");
-  EXPECT_EQ(dataset.fold_indices(4), (std::vector<size_t>{16, 17, 18, 19, 0}));
+  EXPECT_EQ(dataset.fold_indices(4), (std::vector<size_t>{0, 16, 17, 18, 19}));
   const auto training = dataset.training_indices(4);
   EXPECT_EQ(training.size(), 15u);
   EXPECT_EQ(training.front(), 1u);
   EXPECT_EQ(dataset.config().labels.at("liver"), 1);
   EXPECT_EQ(dataset.config().labels.at("spleen"), 4);
   EXPECT_THROW(dataset.fold_indices(5), std::out_of_range);
+}
+
+// A dataset folder holding empty image files with these ids: enough for fold bookkeeping.
+std::filesystem::path folder_with_ids(const std::string& name, const std::vector<int>& ids,
+                                      const std::string& extension) {
+  const auto dir = testing::fresh_temp_dir(name);
+  for (int id : ids) std::ofstream(dir / ("image_" + std::to_string(id) + extension)) << "x";
+  return dir;
+}
+
+// The support of EP2 is the last volume of the fold taken as a set in ascending index order
+// (the reference's get_folds + enumerate): fold 4 of ABD-MRI is index 19 (id 39), not 0.
+TEST(VolumeDatasetTest, SupportOfEveryFoldIsTheLastOfTheSortedSet) {
+  const std::vector<int> mri_ids = {1,  2,  3,  5,  8,  10, 13, 15, 19, 20,
+                                    21, 22, 31, 32, 33, 34, 36, 37, 38, 39};
+  const auto mri_root = folder_with_ids("mri_ids", mri_ids, ".nii.gz");
+  const VolumeDataset mri(config::load_config<DatasetConfig>(
+      source_path("configs/data/abd_mri.yaml"), {"root=" + mri_root.string()}));
+  std::vector<int> supports;
+  for (int f = 0; f < 5; ++f) supports.push_back(mri.ids()[mri.fold_indices(f).back()]);
+  EXPECT_EQ(supports, (std::vector<int>{8, 19, 31, 36, 39}));
+
+  std::vector<int> ct_ids;
+  for (int id = 0; id < 30; ++id) ct_ids.push_back(id);
+  const auto ct_root = folder_with_ids("ct_ids", ct_ids, ".nii");
+  const VolumeDataset ct(config::load_config<DatasetConfig>(source_path("configs/data/abd_ct.yaml"),
+                                                            {"root=" + ct_root.string()}));
+  supports.clear();
+  for (int f = 0; f < 5; ++f) supports.push_back(ct.ids()[ct.fold_indices(f).back()]);
+  EXPECT_EQ(supports, (std::vector<int>{5, 11, 17, 23, 29}));
+
+  // The order a fold is written in does not matter.
+  DatasetConfig listed = mri.config();
+  listed.folds[4] = {16, 17, 18, 19, 0};
+  const VolumeDataset reordered(listed);
+  EXPECT_EQ(reordered.fold_indices(4), (std::vector<size_t>{0, 16, 17, 18, 19}));
+  EXPECT_EQ(reordered.ids()[reordered.fold_indices(4).back()], 39);
 }
 
 TEST(VolumeDatasetTest, AbdCtConfigFollowsTheSpec) {
@@ -75,16 +112,19 @@ TEST(VolumeDatasetTest, EmptyOrMissingFoldersAndBadFoldsAreClearErrors) {
 
 TEST(VolumeDatasetTest, ConfigValidationReportsBadValues) {
   const auto dir = testing::fresh_temp_dir("cfg");
-  std::ofstream(dir / "d.yaml") << "name: x\nroot: .\nn_sv: 0\nlabels: {liver: 0}\nfolds: [[]]\n";
+  std::ofstream(dir / "d.yaml")
+      << "name: x\nroot: .\nn_sv: 0\nlabels: {liver: 0}\nfolds: [[], [3, 3]]\n";
   try {
     config::load_config<DatasetConfig>(dir / "d.yaml");
     FAIL();
   } catch (const config::ConfigError& e) {
-    ASSERT_EQ(e.problems().size(), 3u) << e.what();
+    ASSERT_EQ(e.problems().size(), 4u) << e.what();
     EXPECT_NE(e.problems()[0].find("'n_sv': must be positive"), std::string::npos);
     EXPECT_NE(e.problems()[1].find("'labels': label of 'liver' must be positive"),
               std::string::npos);
     EXPECT_NE(e.problems()[2].find("'folds': a fold is empty"), std::string::npos);
+    EXPECT_NE(e.problems()[3].find("'folds': volume index 3 appears twice in a fold"),
+              std::string::npos);
   }
 }
 

@@ -14,8 +14,13 @@ TEST(IdealThresholdTest, BoundaryLiesBetweenTheNthAndTheNextScore) {
   // Sorted: 0.1 0.2 0.4 0.8 1.0; with 2 true foreground pixels the boundary is (0.2+0.4)/2.
   const at::Tensor scores = torch::tensor({{0.8, 0.1, 1.0, 0.4, 0.2}});
   EXPECT_NEAR(ideal_score_threshold(scores, torch::tensor({2})).item<double>(), 0.3, 1e-7);
-  // The reference's off-by-one: (0.4 + 0.8) / 2.
-  EXPECT_NEAR(ideal_score_threshold(scores, torch::tensor({2}), true).item<double>(), 0.6, 1e-7);
+  // The reference's off-by-one: (0.4 + 0.8) / 2; and its value at the count: 0.2.
+  EXPECT_NEAR(ideal_score_threshold(scores, torch::tensor({2}), IdealBoundary::kReferenceOffByOne)
+                  .item<double>(),
+              0.6, 1e-7);
+  EXPECT_NEAR(ideal_score_threshold(scores, torch::tensor({2}), IdealBoundary::kReferenceAtCount)
+                  .item<double>(),
+              0.2, 1e-7);
   // Exactly the n lowest scores fall below the boundary.
   for (int64_t n = 1; n < 5; ++n) {
     const double t = ideal_score_threshold(scores, torch::tensor({n})).item<double>();
@@ -28,6 +33,15 @@ TEST(IdealThresholdTest, EmptyAndFullMasksHaveNoBoundary) {
   const at::Tensor t = ideal_score_threshold(scores, torch::tensor({0, 3}));
   EXPECT_TRUE(std::isinf(t[0].item<double>()) && t[0].item<double>() < 0);
   EXPECT_TRUE(std::isinf(t[1].item<double>()) && t[1].item<double>() > 0);
+  // The reference defines n = 0: (s[0] + s[1]) / 2 off by one, clip(2 s[0] - s[1], 0, 1) at
+  // the count.
+  const at::Tensor none = torch::tensor({int64_t{0}});
+  EXPECT_NEAR(ideal_score_threshold(scores.slice(0, 0, 1), none, IdealBoundary::kReferenceOffByOne)
+                  .item<double>(),
+              0.15, 1e-7);
+  EXPECT_NEAR(ideal_score_threshold(scores.slice(0, 0, 1), none, IdealBoundary::kReferenceAtCount)
+                  .item<double>(),
+              0.0, 1e-7);
 }
 
 // The ideal class prior of an ideal distance threshold puts P(F|x) = 0.5 exactly at that

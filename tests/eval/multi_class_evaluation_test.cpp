@@ -1,6 +1,9 @@
 #include "protoseg/eval/multi_class_evaluation.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -12,7 +15,7 @@
 namespace protoseg::eval {
 namespace {
 
-TEST(MultiClassSupportSliceTest, MostClassesThenMostBalanced) {
+TEST(MultiClassSupportSliceTest, MostClassesThenRandomOrMostBalanced) {
   at::Tensor labels = torch::zeros({4, 10, 10}, torch::kLong);
   labels[0].slice(0, 0, 5).fill_(1);  // 2 classes
   labels[1].slice(0, 0, 1).fill_(1);  // 3 classes, unbalanced
@@ -20,8 +23,63 @@ TEST(MultiClassSupportSliceTest, MostClassesThenMostBalanced) {
   labels[2].slice(0, 0, 3).fill_(1);  // 3 classes, balanced
   labels[2].slice(0, 3, 6).fill_(2);
   labels[3].fill_(7);  // a label not asked for
-  EXPECT_EQ(multi_class_support_slice(labels, {1, 2}), 2);
-  EXPECT_EQ(multi_class_support_slice(labels, {1}), 0);  // 2 classes, 50/50
+  EXPECT_EQ(slices_with_most_classes(labels, {1, 2}), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(multi_class_support_slice(labels, {1, 2}, /*balanced=*/true, 0), 2);
+  EXPECT_EQ(multi_class_support_slice(labels, {1}, /*balanced=*/true, 0), 0);  // 50/50
+  // The reference's `rand`: any of the slices with the most classes, fixed by the seed.
+  std::set<int64_t> drawn;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    const int64_t z = multi_class_support_slice(labels, {1, 2}, /*balanced=*/false, seed);
+    EXPECT_EQ(z, multi_class_support_slice(labels, {1, 2}, false, seed));
+    drawn.insert(z);
+  }
+  EXPECT_EQ(drawn, (std::set<int64_t>{1, 2}));
+}
+
+// A head whose EMA sigmas are those its threshold implies (as at initialisation).
+models::TiedPrototypeHead fresh_head() {
+  return models::TiedPrototypeHead(models::TiedPrototypeHeadOptions());
+}
+
+// Four feature pixels, one class: the ratio H_B / (h_F + H_B) sorted, read at the count scaled
+// from the image grid (16 px) to the feature grid (4 px).
+TEST(MultiClassOraclePriorTest, ReadsTheSortedRatioAtTheScaledCount) {
+  const auto head = fresh_head();
+  const at::Tensor cosines = torch::tensor({0.9, 0.5, 0.99, 0.7}).reshape({1, 1, 2, 2});
+  const double sf = head->sigma_foreground.item<double>();
+  const double sb = head->sigma_background.item<double>();
+  std::vector<double> ratio;
+  for (double c : {0.99, 0.9, 0.7, 0.5}) {  // ascending ratio = descending cosine
+    const double hf = std::exp((c - 1) / (sf * sf)) / sf;
+    const double hb = std::exp((c - 1) / (sb * sb)) / sb;
+    ratio.push_back(hb / (hf + hb));
+  }
+  const auto at = [&](int64_t count) {
+    return multi_class_oracle_prior(*head, cosines, torch::tensor({count}), 16).item<double>();
+  };
+  EXPECT_NEAR(at(8), ratio[1], 1e-6);   // int(8 * 4 / 16) = 2 -> r[1]
+  EXPECT_NEAR(at(11), ratio[1], 1e-6);  // int(2.75) = 2
+  EXPECT_NEAR(at(16), ratio[3], 1e-6);
+  EXPECT_NEAR(at(3), std::clamp(2 * ratio[0] - ratio[1], 0.0, 1.0), 1e-6);  // n' = 0
+}
+
+TEST(MultiClassIdealPriorTest, ReferenceReadsRAtNMinusOneOursTheMidpoint) {
+  const auto head = fresh_head();
+  const at::Tensor cosines = torch::tensor({0.9, 0.5, 0.99, 0.7}).reshape({1, 1, 2, 2});
+  // At size 2 there is no upsampling: the ratio of each pixel, sorted.
+  const double sf = head->sigma_foreground.item<double>();
+  const double sb = head->sigma_background.item<double>();
+  std::vector<double> ratio;
+  for (double c : {0.99, 0.9, 0.7, 0.5}) {
+    const double d2 = 2 * (1 - c) + 1.1920928955078125e-07;
+    const double hf = std::exp(-d2 / 2 / (sf * sf)) / sf;
+    const double hb = std::exp(-d2 / 2 / (sb * sb)) / sb;
+    ratio.push_back(hb / (hf + hb));
+  }
+  const at::Tensor two = torch::tensor({int64_t{2}});
+  EXPECT_NEAR(multi_class_ideal_prior(*head, cosines, two, 2, true).item<double>(), ratio[1], 1e-6);
+  EXPECT_NEAR(multi_class_ideal_prior(*head, cosines, two, 2, false).item<double>(),
+              (ratio[1] + ratio[2]) / 2, 1e-6);
 }
 
 TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
@@ -43,31 +101,40 @@ TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
   TrainingPriors priors;
   priors.multi_class = true;
   priors.average_multi_class = 0.3;
-  priors.linear_multi_class = {-1.0, 0.5, 4.0, 100};
+  priors.linear_multi_class = {{-1.0, 4.0}, 0.5, {0.2, -0.3}, 100};
   FoldEvaluationOptions options;
   options.priors = &priors;
   options.image_size = 128;
   options.batch_size = 16;
-  at::Tensor coverage;  // how many organs claim each voxel (CE-T)
+  // How many organs claim each voxel (CE-T), per (support, query) turn.
+  std::map<std::string, at::Tensor> coverage;
+  int observed = 0;
   const PredictionObserver observer = [&](const PredictionView& view) {
     if (view.method != "CE-T") return;
+    const std::string turn = std::to_string(view.query_id) + "/" + std::to_string(observed++ / 4);
     const at::Tensor p = view.prediction.to(torch::kInt);
-    coverage = coverage.defined() ? coverage + p : p;
+    coverage[turn] = coverage.count(turn) ? coverage[turn] + p : p;
   };
   const auto records =
       evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, observer);
-  ASSERT_EQ(records.size(), 4u * 5u);  // four organs, ADNet++ / CE-T / AvgEst / LinEst / OCP
-  const int64_t depth = io::read_volume(dataset.image_path(0)).data.size(0);
-  EXPECT_EQ(calls, 1 + (depth + 15) / 16);
-  EXPECT_EQ(slices, 1 + depth);
-  const at::Tensor support_labels = io::read_label_map(dataset.label_path(1)).data;
+  // Two turns (each volume is the support once, the other the query), four organs, five rules.
+  ASSERT_EQ(records.size(), 2u * 4u * 5u);
+  const int64_t depth_1 = io::read_volume(dataset.image_path(0)).data.size(0);
+  const int64_t depth_2 = io::read_volume(dataset.image_path(1)).data.size(0);
+  EXPECT_EQ(calls, (depth_1 + 15) / 16 + (depth_2 + 15) / 16);  // each volume encoded once
+  EXPECT_EQ(slices, depth_1 + depth_2);
+  std::set<std::pair<int, int>> turns;
   for (const auto& r : records) {
+    turns.insert({r.support_id, r.query_id});
     ASSERT_EQ(r.support_slices.size(), 1u);
+    const at::Tensor support_labels =
+        io::read_label_map(dataset.label_path(r.support_id == 1 ? 0 : 1)).data;
     const at::Tensor slice = support_labels[r.support_slices[0]];
     for (int label : {1, 2, 3, 4}) EXPECT_GT(slice.eq(label).sum().item<int64_t>(), 0);
     EXPECT_GE(r.dice, 0.0);
     EXPECT_LE(r.dice, 1.0);
   }
+  EXPECT_EQ(turns, (std::set<std::pair<int, int>>{{2, 1}, {1, 2}}));
   // Without multi-class priors, AvgEst and LinEst cannot run; the other rules need none.
   priors.multi_class = false;
   EXPECT_THROW(evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options),
@@ -75,17 +142,50 @@ TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
   options.priors = nullptr;
   const auto without_priors = evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options,
                                                         {}, parse_multi_class_rules("ADNet++,OCP"));
-  ASSERT_EQ(without_priors.size(), 4u * 2u);
+  ASSERT_EQ(without_priors.size(), 2u * 4u * 2u);  // two turns, four organs, two rules
   for (const auto& r : without_priors) {
     const auto same = std::find_if(records.begin(), records.end(), [&](const DiceRecord& other) {
-      return other.method == r.method && other.organ == r.organ;
+      return other.method == r.method && other.organ == r.organ &&
+             other.support_id == r.support_id && other.query_id == r.query_id;
     });
     ASSERT_NE(same, records.end()) << r.method;
     EXPECT_DOUBLE_EQ(r.dice, same->dice) << r.method << " " << r.organ;
   }
   // Each voxel gets one class: the organs' predictions never overlap.
-  ASSERT_TRUE(coverage.defined());
-  EXPECT_LE(coverage.max().item<int>(), 1);
+  ASSERT_EQ(coverage.size(), 2u);
+  for (const auto& [turn, claims] : coverage) EXPECT_LE(claims.max().item<int>(), 1) << turn;
+}
+
+// The reference's query list (reference_compat): the first n - 2 volumes of the fold in every
+// turn, the support itself included; ours: every other fold volume.
+TEST(MultiClassEvaluationRealDataTest, QueriesOfEachTurn) {
+  torch::manual_seed(0);
+  auto config = testing::abd_mri_with_supervoxels();
+  config.folds = {{0, 1, 2}};  // ids 1, 2, 3
+  const data::VolumeDataset dataset(config);
+  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                 models::TiedPrototypeHeadOptions());
+  model->eval();
+  const SliceEncoder encoder = [&](const at::Tensor& images) {
+    torch::NoGradGuard no_grad;
+    return model->encoder->forward(images);
+  };
+  FoldEvaluationOptions options;
+  options.image_size = 64;
+  options.batch_size = 64;
+  const auto rules = parse_multi_class_rules("ADNet++");
+  std::set<std::pair<int, int>> ours, reference;
+  for (const auto& r :
+       evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, {}, rules)) {
+    ours.insert({r.support_id, r.query_id});
+  }
+  options.reference_compat = true;
+  for (const auto& r :
+       evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, {}, rules)) {
+    reference.insert({r.support_id, r.query_id});
+  }
+  EXPECT_EQ(ours, (std::set<std::pair<int, int>>{{1, 2}, {1, 3}, {2, 1}, {2, 3}, {3, 1}, {3, 2}}));
+  EXPECT_EQ(reference, (std::set<std::pair<int, int>>{{1, 1}, {2, 1}, {3, 1}}));
 }
 
 }  // namespace

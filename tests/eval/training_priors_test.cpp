@@ -51,7 +51,7 @@ TEST_F(TrainingPriorsRealDataTest, AnalysisRecordsEachTrainingQueryAndFitsTheEst
       const PriorSample& s = priors.samples[i];
       const data::Episode e = sampler.sample(static_cast<int64_t>(i));
       EXPECT_EQ(s.episode, static_cast<int64_t>(i));
-      const double location = compat ? slice_location(e.support_rank, e.label_slice_count)
+      const double location = compat ? slice_location(e.support_rank, e.volume_depth)
                                      : slice_location(e.query_slice, e.volume_depth);
       EXPECT_DOUBLE_EQ(s.location, location);
       EXPECT_NEAR(s.support_fraction, e.support_mask.mean().item<double>(), 1e-12);
@@ -78,7 +78,7 @@ TEST_F(TrainingPriorsRealDataTest, MultiClassAnalysisUsesEveryStructureOfTheEpis
   episode_options_.max_foregrounds = 5;
   const data::SupervoxelEpisodeSampler sampler = this->sampler();
   PriorAnalysisOptions options;
-  options.episodes = 8;
+  options.episodes = 12;
   options.multi_class = true;
   const TrainingPriors priors = analyze(sampler, options);
   EXPECT_TRUE(priors.multi_class);
@@ -90,6 +90,11 @@ TEST_F(TrainingPriorsRealDataTest, MultiClassAnalysisUsesEveryStructureOfTheEpis
     EXPECT_NEAR(s.support_fraction_total,
                 e.support_labels.gt(0).to(torch::kFloat).mean().item<double>(), 1e-9);
     EXPECT_GE(s.support_fraction_total, s.support_fraction);
+    ASSERT_EQ(s.classes, e.foreground_count);
+    ASSERT_EQ(s.support_fractions.size(), static_cast<size_t>(s.classes));
+    double total = 0.0;
+    for (double f : s.support_fractions) total += f;
+    EXPECT_NEAR(total, s.support_fraction_total, 1e-9);
     ASSERT_TRUE(std::isfinite(s.prior_multi_class));
     EXPECT_GT(s.prior_multi_class, 0.0);
     EXPECT_LT(s.prior_multi_class, 1.0);
@@ -100,18 +105,45 @@ TEST_F(TrainingPriorsRealDataTest, MultiClassAnalysisUsesEveryStructureOfTheEpis
   const TrainingPriors read = read_training_priors(file);
   EXPECT_TRUE(read.multi_class);
   EXPECT_DOUBLE_EQ(read.average_multi_class, priors.average_multi_class);
-  EXPECT_DOUBLE_EQ(read.linear_multi_class.intercept, priors.linear_multi_class.intercept);
+  EXPECT_DOUBLE_EQ(read.linear_multi_class.foreground_bias,
+                   priors.linear_multi_class.foreground_bias);
+  EXPECT_EQ(read.linear_multi_class.foreground_weight, priors.linear_multi_class.foreground_weight);
+  EXPECT_EQ(read.linear_multi_class.background_weight, priors.linear_multi_class.background_weight);
+  EXPECT_EQ(read.linear_multi_class.samples, priors.linear_multi_class.samples);
+}
+
+// The reference divides the support's rank among the structure's slices by the volume's depth
+// minus one (support_idx / (support_len - 1)), not by the structure's slice count.
+TEST(TrainingPriorsTest, LocationOfATrainingEpisode) {
+  data::Episode e;
+  e.support_slice = 14;
+  e.query_slice = 15;
+  e.support_rank = 3;
+  e.label_slice_count = 5;
+  e.volume_depth = 31;
+  EXPECT_DOUBLE_EQ(prior_location(e, /*reference_compat=*/true), 3.0 / 30.0);
+  EXPECT_DOUBLE_EQ(prior_location(e, /*reference_compat=*/false), 15.0 / 30.0);
 }
 
 TEST(TrainingPriorsTest, MalformedFilesAreNamed) {
   const auto dir = testing::fresh_temp_dir("training_priors_bad");
   EXPECT_THROW(read_training_priors(dir / "missing.json"), std::runtime_error);
-  std::ofstream(dir / "bad.json") << "{\"average_single\": 0.1}";
+  std::ofstream(dir / "bad.json") << "{\"format\": 2, \"average_single\": 0.1}";
   try {
     read_training_priors(dir / "bad.json");
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("bad.json: malformed prior analysis file"),
+              std::string::npos)
+        << e.what();
+  }
+  // A file of the format before the multi-class Linear(2, 2) fit asks for a rerun.
+  std::ofstream(dir / "old.json") << "{\"average_single\": 0.1}";
+  try {
+    read_training_priors(dir / "old.json");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("old.json: prior analysis of an older protoseg"),
               std::string::npos)
         << e.what();
   }

@@ -57,6 +57,19 @@ TEST_F(MultiClassPosteriorTest, AdnetPlusPlusBackgroundIsOneMinusTheLargestClass
   EXPECT_EQ(p.argmax(1).item<int64_t>(), 1);
 }
 
+// h_F / (h_F + h_B) with sigmas implied by T_S is the threshold posterior
+// 1 - sigmoid(0.5 (S - T_S)) (Thm. 3.1): the reference's ADNet++ on a fresh head is ADNet's.
+TEST_F(MultiClassPosteriorTest, TiedClassPosteriorIsTheThresholdPosteriorAtTheImpliedSigmas) {
+  const at::Tensor cosines = torch::linspace(-1, 1, 41).reshape({1, 1, 41});
+  const at::Tensor tied = tied_class_posteriors(cosines, sigma_f(), sigma_b(), 1.0);
+  const at::Tensor threshold =
+      head_->foreground_probability(head_->anomaly_score(cosines), head_->threshold(0.5), 0.5);
+  EXPECT_TRUE(torch::allclose(tied, threshold, 1e-4, 1e-5));
+  // With other sigmas (trained EMAs) it follows the sigmas, not T_S.
+  const at::Tensor wider = tied_class_posteriors(cosines, sigma_f() * 2, sigma_b(), 1.0);
+  EXPECT_FALSE(torch::allclose(wider, threshold, 1e-3, 1e-3));
+}
+
 TEST_F(MultiClassPosteriorTest, UpsamplingRenormalises) {
   torch::manual_seed(2);
   const at::Tensor p = torch::rand({1, 4, 3, 3});

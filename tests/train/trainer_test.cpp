@@ -18,6 +18,7 @@ namespace {
 TrainConfig small_config(int64_t steps) {
   TrainConfig config;
   config.steps = steps;
+  config.encoder.weights = EncoderConfig::kNoWeights;
   config.encoder.depth = 18;
   config.encoder.output_stride = 32;
   config.episodes.image_size = 128;
@@ -135,10 +136,27 @@ TEST(TrainConfigTest, StrictErrorsNameTheKeys) {
   }
   for (const char* shipped : {"abd_mri", "abd_mri_adnet", "abd_ct", "abd_ct_adnet"}) {
     const auto config = config::load_config<TrainConfig>(
-        testing::source_path(std::string("configs/tpm/") + shipped + ".yaml"));
+        testing::source_path(std::string("configs/tpm/") + shipped + ".yaml"),
+        {"encoder.weights=none"});
     EXPECT_EQ(config.encoder.depth, 101) << shipped;
     EXPECT_EQ(config.steps, 50000) << shipped;
   }
+}
+
+// A forgotten weights file must not silently train from random weights.
+TEST(TrainConfigTest, EncoderWeightsMustBeNamedOrExplicitlyNone) {
+  const auto file = testing::source_path("configs/tpm/abd_mri_cpu.yaml");
+  try {
+    config::load_config<TrainConfig>(file);
+    FAIL() << "expected a config error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("'encoder.weights': is empty"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(
+      config::load_config<TrainConfig>(file, {"encoder.weights=none"}).encoder.random_weights());
+  TrainConfig config;
+  EXPECT_THROW(make_segmenter(config), std::invalid_argument);
 }
 
 }  // namespace

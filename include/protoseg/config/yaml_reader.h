@@ -63,6 +63,8 @@ class YamlReader {
   void decode(const YAML::Node& node, const std::string& key, int64_t& out);
   void decode(const YAML::Node& node, const std::string& key, double& out);
   void decode(const YAML::Node& node, const std::string& key, std::string& out);
+  /// Paths: relative ones resolve against the file's folder (or, from --set, the working
+  /// directory) and come out absolute; an empty value and the word `none` stay as written.
   void decode(const YAML::Node& node, const std::string& key, std::filesystem::path& out);
   template <class T>
   void decode(const YAML::Node& node, const std::string& key, std::vector<T>& out);

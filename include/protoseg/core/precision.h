@@ -12,9 +12,9 @@ enum class Precision {
   kBFloat16,  ///< autocast: convolutions and matrix products in bfloat16, the rest in float32
 };
 
-/// Resolves "fp32", "bf16" or "auto" for `device`: auto picks bf16 on CUDA and on CPUs with
-/// native bf16 arithmetic (AVX-512 BF16 or AMX), fp32 otherwise. Throws std::invalid_argument
-/// for another string.
+/// Resolves "fp32", "bf16" or "auto" for `device`: auto picks fp32 on CUDA (the reference's
+/// precision), bf16 on CPUs with native bf16 arithmetic (AVX-512 BF16 or AMX) and fp32 on
+/// other CPUs. Throws std::invalid_argument for another string.
 Precision resolve_precision(const std::string& request, const c10::Device& device);
 
 /// "fp32" or "bf16".

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,8 @@ struct DatasetConfig {
   int n_sv = 5000;
   /// Organ name -> label value in the label maps.
   std::map<std::string, int> labels;
-  /// Evaluation folds as indices into the id-sorted volume list.
+  /// Evaluation folds: sets of indices into the id-sorted volume list (any order in the file;
+  /// used in ascending order, the last being the support volume).
   std::vector<std::vector<int>> folds;
 
   template <class V>
@@ -56,8 +58,12 @@ struct DatasetConfig {
     }
     for (const auto& fold : folds) {
       if (fold.empty()) v.invalid("folds", "a fold is empty");
+      std::set<int> seen;
       for (int index : fold) {
         if (index < 0) v.invalid("folds", "negative volume index " + std::to_string(index));
+        if (!seen.insert(index).second) {
+          v.invalid("folds", "volume index " + std::to_string(index) + " appears twice in a fold");
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <utility>
@@ -9,8 +10,9 @@
 namespace protoseg::data {
 
 /// The random intensity and geometric augmentation of self-supervised episodes (SSL-ALPNet,
-/// ADNet, TPM): gamma, then an affine warp about the centre, then an elastic deformation.
-/// Angles in degrees, translations in pixels.
+/// ADNet, TPM), as hjk92g/TPM-FSS `dataloading/datasets.py` draws it: a gamma transform of one
+/// image, and independently a geometric transform (affine, then elastic) of one image with its
+/// masks. Angles in degrees, translations and displacements in pixels.
 struct SliceAugmentationOptions {
   double gamma_min = 0.5;  ///< gamma ~ U(gamma_min, gamma_max)
   double gamma_max = 1.5;
@@ -21,6 +23,10 @@ struct SliceAugmentationOptions {
   double zoom_max = 1.2;
   double elastic_alpha = 10.0;  ///< displacement scale in pixels
   double elastic_sigma = 5.0;   ///< Gaussian smoothing of the U(-1, 1) field, in pixels
+  /// Draws of the geometric transform while the transformed structure is empty; the last draw
+  /// is kept (the reference: 5 when the query is transformed, 15 for the support).
+  int query_draws = 5;
+  int support_draws = 15;
 
   template <class V>
   void visit(V& v) {
@@ -33,25 +39,69 @@ struct SliceAugmentationOptions {
     v.optional("zoom_max", zoom_max);
     v.optional("elastic_alpha", elastic_alpha);
     v.optional("elastic_sigma", elastic_sigma);
+    v.optional("query_draws", query_draws);
+    v.optional("support_draws", support_draws);
   }
   template <class V>
   void validate(V& v) const {
     if (!(gamma_min > 0 && gamma_min <= gamma_max)) v.invalid("gamma_min", "need 0 < min <= max");
     if (!(zoom_min > 0 && zoom_min <= zoom_max)) v.invalid("zoom_min", "need 0 < min <= max");
     if (elastic_sigma <= 0) v.invalid("elastic_sigma", "must be positive");
+    if (query_draws < 1) v.invalid("query_draws", "must be >= 1");
+    if (support_draws < 1) v.invalid("support_draws", "must be >= 1");
   }
 };
 
 /// Gamma transform `range * ((x - min + 1e-5) / range)^g + min` of a [H, W] float32 CPU image,
-/// in place.
+/// in place, with range = max - min + 1e-5 (the reference's gamma_tansform).
 void apply_gamma(at::Tensor& image, double gamma);
 
-/// Returns {image, mask} after the gamma transform (image only), one random affine transform and
-/// one random elastic field, all drawn from `rng`. image is [H, W], mask [H, W] or [K, H, W]
-/// (K masks warped alike), float32 CPU tensors; the image is warped bilinearly (reflected at
-/// the border), each mask bilinearly (zero outside) and rounded back to {0, 1}.
-std::pair<at::Tensor, at::Tensor> augment_slice(const at::Tensor& image, const at::Tensor& mask,
-                                                const SliceAugmentationOptions& options,
-                                                std::mt19937_64& rng);
+/// gamma ~ U(gamma_min, gamma_max).
+double draw_gamma(const SliceAugmentationOptions& options, std::mt19937_64& rng);
+
+/// The random values of one affine transform, drawn in the reference's order.
+struct AffineParameters {
+  double rotation_deg = 0.0;  ///< counter-clockwise on screen (OpenCV's convention)
+  double shift_x = 0.0;       ///< pixels along columns
+  double shift_y = 0.0;       ///< pixels along rows
+  double shear_deg = 0.0;
+  double zoom = 1.0;
+};
+
+/// One geometric transform: the affine parameters and the two U(-1, 1) noise fields ([H, W]
+/// float64) that the elastic displacements are smoothed from.
+struct GeometricDraw {
+  AffineParameters affine;
+  at::Tensor noise_x;  ///< becomes the displacement along columns
+  at::Tensor noise_y;  ///< becomes the displacement along rows
+};
+
+/// Draws rotation, shift x, shift y, shear, zoom, then the two noise fields, from `rng`.
+GeometricDraw draw_geometric(int64_t height, int64_t width, const SliceAugmentationOptions& options,
+                             std::mt19937_64& rng);
+
+/// The forward 2x3 matrix (row-major; output = M * input pixel, x = column) of the reference's
+/// RandomAffine: zoom * shear * shift * rotation, where rotation and zoom turn about
+/// (height / 2, width / 2) (OpenCV's getRotationMatrix2D) and shear is [[1, -sin s], [0, cos s]].
+std::array<double, 6> affine_matrix(const AffineParameters& p, int64_t height, int64_t width);
+
+/// The elastic displacement field [2, H, W] float64 (columns, rows): each noise field blurred
+/// by a Gaussian of `sigma` (kernel int(4 sigma) | 1, mirrored border without the edge pixel
+/// repeated), times `alpha`.
+at::Tensor elastic_displacement(const at::Tensor& noise_x, const at::Tensor& noise_y, double alpha,
+                                double sigma);
+
+/// Applies the transform of `draw` to a [C, H, W] float32 CPU stack: the affine warp (bilinear,
+/// zero outside, as cv2.warpAffine), then the elastic resampling (bilinear, half-sample
+/// mirrored border, as scipy's map_coordinates(order=1, mode='reflect')).
+at::Tensor warp_channels(const at::Tensor& channels, const GeometricDraw& draw,
+                         const SliceAugmentationOptions& options);
+
+/// Returns {image, masks} after `draw`: image [H, W], masks [K, H, W] float32 CPU; the masks are
+/// rounded to {0, 1} (round half to even, as np.rint).
+std::pair<at::Tensor, at::Tensor> geometric_transform(const at::Tensor& image,
+                                                      const at::Tensor& masks,
+                                                      const GeometricDraw& draw,
+                                                      const SliceAugmentationOptions& options);
 
 }  // namespace protoseg::data

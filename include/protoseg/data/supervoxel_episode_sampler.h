@@ -26,6 +26,10 @@ struct SupervoxelEpisodeOptions {
   /// Structures per episode: 1 for binary episodes; K > 1 adds up to K - 1 more supervoxels
   /// covering >= min_support_pixels of the support slice (TPM multi-foreground training, 5).
   int max_foregrounds = 1;
+  /// Supervoxels tried (without replacement) for each further structure before its slot is
+  /// left empty: the reference's 10, so an episode has as many structures as qualify, up to
+  /// max_foregrounds.
+  int foreground_draws = 10;
   SliceAugmentationOptions augmentation;
 
   template <class V>
@@ -36,6 +40,7 @@ struct SupervoxelEpisodeOptions {
     v.optional("max_attempts", max_attempts);
     v.optional("augment", augment);
     v.optional("max_foregrounds", max_foregrounds);
+    v.optional("foreground_draws", foreground_draws);
     v.optional("augmentation", augmentation);
   }
   template <class V>
@@ -44,17 +49,20 @@ struct SupervoxelEpisodeOptions {
     if (min_slice_pixels < 0) v.invalid("min_slice_pixels", "must be >= 0");
     if (min_support_pixels < 1) v.invalid("min_support_pixels", "must be >= 1");
     if (max_attempts < 1) v.invalid("max_attempts", "must be >= 1");
+    if (foreground_draws < 1) v.invalid("foreground_draws", "must be >= 1");
     if (max_foregrounds < 1 || max_foregrounds > 16) {
       v.invalid("max_foregrounds", "must be between 1 and 16");
     }
   }
 };
 
-/// Self-supervised 1-way 1-shot episodes from supervoxel pseudo-labels, as in ADNet/TPM:
-/// a random training volume, a random supervoxel id != 0, the slices where it covers more than
-/// min_slice_pixels, a random consecutive pair of those with >= min_support_pixels in the first,
-/// the pair's order swapped with p = 0.5 (support = first), and the augmentation applied to the
-/// support or the query. Volumes are z-scored per volume.
+/// Self-supervised 1-way 1-shot episodes from supervoxel pseudo-labels, as in ADNet/TPM
+/// (hjk92g/TPM-FSS `TrainDataset.__getitem__`): a random training volume, a random supervoxel
+/// id != 0, the slices where it covers more than min_slice_pixels, a random consecutive pair of
+/// those with >= min_support_pixels in the first, the pair's order swapped with p = 0.5
+/// (support = first); then a gamma transform of the support or the query, and independently a
+/// geometric transform of the support or the query (SliceAugmentationOptions). Volumes are
+/// z-scored per volume.
 ///
 /// Episode `i` depends only on (seed, i): any number of threads may call sample() concurrently
 /// and in any order, and a resumed run continues the same sequence.

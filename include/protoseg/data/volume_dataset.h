@@ -27,7 +27,8 @@ class VolumeDataset {
   /// The folder that supervoxels for `n_sv` are written to.
   std::filesystem::path supervoxel_dir(int n_sv = 0) const;
 
-  /// Volume indices of evaluation fold `fold`.
+  /// Volume indices of evaluation fold `fold` in ascending order (a fold is a set; its last
+  /// index is the EP2 support volume).
   std::vector<size_t> fold_indices(int fold) const;
   /// Every volume index not in fold `fold` (the self-supervised training set).
   std::vector<size_t> training_indices(int fold) const;

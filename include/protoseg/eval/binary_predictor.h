@@ -23,14 +23,19 @@ class BinaryPredictor {
   /// log-odds; multi-prototype: Eq. 8 with the mixture.
   at::Tensor predict(bool multi_prototype, const at::Tensor& prior) const;
 
+  /// P(F|x) of predict() before the threshold, [D, S, S] float32.
+  at::Tensor probability(bool multi_prototype, const at::Tensor& prior) const;
+
   /// Per-pixel score at image size where lower is more foreground, [D, S, S]: the distance to
   /// the prototype, or the multi-prototype background ratio h_B / (h_F + h_B).
   at::Tensor score_map(bool multi_prototype) const;
 
-  /// Ideal priors of each slice given its true mask [D, S, S] (OCP, and the training analysis
-  /// behind AvgEst and LinEst): one prototype, the ideal class prior of the ideal distance
-  /// threshold; multi-prototype, the ideal threshold of the background ratio. [D] float64,
-  /// NaN for slices without a boundary (empty or full mask).
+  /// Ideal priors of each slice given its true mask [D, S, S] (the training analysis behind
+  /// AvgEst and LinEst): one prototype, the ideal class prior of the ideal distance threshold;
+  /// multi-prototype, the ideal threshold of the background ratio. [D] float64, NaN for slices
+  /// without a boundary (empty or full mask). `reference_off_by_one`: the reference's
+  /// analysis (IdealBoundary::kReferenceOffByOne for one prototype; for five,
+  /// kReferenceAtCount on the background ratio upsampled from the feature grid).
   at::Tensor ideal_priors(bool multi_prototype, const at::Tensor& true_masks,
                           bool reference_off_by_one) const;
 
@@ -41,6 +46,8 @@ class BinaryPredictor {
 
  private:
   at::Tensor upsample(const at::Tensor& grid) const;  // [D, ...h, w] -> [D, ..., S, S]
+  // h_B / (h_F + h_B) of Eq. 8 from mixture cosines [D, K, ...] -> [D, ...].
+  at::Tensor background_ratio(const at::Tensor& cosines) const;
 
   const models::TiedPrototypeHeadImpl& head_;
   const SupportPrototypes& support_;

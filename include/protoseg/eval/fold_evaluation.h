@@ -34,11 +34,14 @@ struct FoldEvaluationOptions {
   std::vector<InferenceMethod> methods = all_binary_methods();
   /// Needed for AvgEst_MP, LinEst and LinEst_MP (analyze_training_priors).
   const TrainingPriors* priors = nullptr;
-  /// The reference's behaviour: off-by-one oracle boundary, LinEst on the support slice's
-  /// rank among the organ slices (one prior per query volume).
+  /// The reference's behaviour: off-by-one oracle boundary, and LinEst's location taken from
+  /// the support slice, z / (support depth - 1), so one prior per query volume.
   bool reference_compat = false;
+  /// Multi-class: the most balanced support slice instead of a random one among the slices
+  /// with the most classes.
+  bool balanced_support_slice = false;
   SphericalMixtureOptions mixture;
-  uint64_t seed = 2021;  ///< seeds the multi-prototype EM starts
+  uint64_t seed = 2021;  ///< seeds the multi-prototype EM starts and multi-class support slices
   c10::Device device = c10::kCPU;
 };
 
@@ -54,6 +57,12 @@ struct DiceRecord {
   int64_t predicted_voxels = 0;
   int64_t true_voxels = 0;
 };
+
+/// The support slice(s) of organ `label` in a support volume's labels [D, H, W]: among the n
+/// slices that show it, EP2 takes the one at int(0.5 n), EP1 those at int(p n) for
+/// p = 1/6, 1/2, 5/6 (summed as the reference's get_support_index does). Empty when no slice
+/// shows the organ.
+std::vector<int64_t> support_slices(Protocol protocol, const at::Tensor& labels, int label);
 
 /// The volume indices of fold `fold`, the support (the fold's last volume) last. Throws
 /// std::runtime_error when the fold has no query volume.

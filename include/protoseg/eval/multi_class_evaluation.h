@@ -10,25 +10,54 @@
 
 namespace protoseg::eval {
 
-/// The support slice of multi-class evaluation, as the TPM reference picks it: among the
-/// slices showing the most distinct classes (organs `labels` and background), the most
-/// balanced one (smallest mean -log class share). labels [D, H, W].
-int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<int>& organ_labels);
+/// The slices of a labelled volume [D, H, W] that show the most distinct classes (organs
+/// `organ_labels` and background), ascending.
+std::vector<int64_t> slices_with_most_classes(const at::Tensor& labels,
+                                              const std::vector<int>& organ_labels);
 
-/// The ideal total foreground prior of each slice (Eq. 9): the ideal threshold of the score
-/// `H_B / (max_k h_F,k + H_B)` at full resolution (cosines [D, K, h, w] upsampled with
-/// align_corners = true to size x size) for `foreground_counts` [D] true foreground pixels.
-/// [D]; -inf / +inf for slices with no boundary (see ideal_score_threshold).
+/// The support slice of multi-class evaluation among slices_with_most_classes: a random one
+/// drawn from `seed` (the reference's `--supp_slice rand`, used for Table 2), or with
+/// `balanced` the most balanced one (smallest mean -log class share; the reference's `bal`).
+int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<int>& organ_labels,
+                                  bool balanced, uint64_t seed);
+
+/// The class of every pixel, [D, size, size] int64 in [0, K] (K: background), from the cosines
+/// [D, K, h, w] of query features to K prototypes: ADNet++ (the reference's: per-class
+/// posteriors of the tied Gaussians with the EMA sigmas and equal priors, background
+/// 1 - max, softmax) or Eq. 9 with total foreground prior `prior` (a scalar or one per slice);
+/// probabilities on the feature grid, upsampled (align_corners = true), renormalised, argmax.
+/// `reference`: ADNet++ with the reference's normaliser (models::tied_class_posteriors).
+at::Tensor predict_classes(const models::TiedPrototypeHeadImpl& head, const at::Tensor& cosines,
+                           MultiClassRule rule, const at::Tensor& prior, int64_t size,
+                           bool reference = false);
+
+/// The ideal total foreground prior of each slice (Eq. 9) as the analysis of training episodes
+/// measures it: distances sqrt(2 (1 - cos) + eps) to the K prototypes (cosines [D, K, h, w])
+/// upsampled with align_corners = true to size x size, the background ratio
+/// `H_B / (max_k h_F,k + H_B)` sorted, and for n = foreground_counts [D] true foreground pixels
+/// the boundary (r[n-1] + r[n]) / 2 (ideal_score_threshold; -inf / +inf without a boundary),
+/// or with `reference` the reference's r[n-1] (n = 0: clip(2 r[0] - r[1], 0, 1)). [D].
 at::Tensor multi_class_ideal_prior(const models::TiedPrototypeHeadImpl& head,
                                    const at::Tensor& cosines, const at::Tensor& foreground_counts,
-                                   int64_t size);
+                                   int64_t size, bool reference = false);
 
-/// Multi-class few-shot evaluation of fold `fold` (EP2 queries: every slice of every other
-/// fold volume): one support slice with all organs, K prototypes, per-pixel argmax over the K
-/// organs and background; Dice per query volume and organ for every rule in `rules`
-/// (`options.methods` is not used; AvgEst and LinEst need `options.priors` from a
-/// multi-foreground analysis, the other rules none). Each volume goes through the encoder once.
-/// Throws std::runtime_error naming the support volume when no slice shows every organ.
+/// The oracle total foreground prior (OCP) of each query slice at the resolution the reference
+/// uses: the ratio `H_B / (max_k h_F,k + H_B)` on the h x w feature grid (cosines [D, K, h, w]),
+/// sorted, at n' = int(n h w / image_pixels) for n = foreground_counts [D] true foreground
+/// pixels of the image: r[n'-1], or clip(2 r[0] - r[1], 0, 1) when n' = 0. [D].
+at::Tensor multi_class_oracle_prior(const models::TiedPrototypeHeadImpl& head,
+                                    const at::Tensor& cosines, const at::Tensor& foreground_counts,
+                                    int64_t image_pixels);
+
+/// Multi-class few-shot evaluation of fold `fold` as the reference's
+/// `main_multiclass_inference.py`: every volume of the fold takes its turn as the support (one
+/// slice showing every organ, multi_class_support_slice seeded by options.seed and the turn);
+/// K prototypes, per-pixel argmax over the K organs and background; 3D Dice per query volume,
+/// organ and rule in `rules` (`options.methods` is not used; AvgEst and LinEst need
+/// `options.priors` from a multi-foreground analysis). The queries of a turn are the other fold
+/// volumes; with `options.reference_compat` they are the reference's: the first n - 2 volumes
+/// of the fold, whichever is the support. Every volume goes through the encoder once. Throws
+/// std::runtime_error naming a support volume when no slice shows every organ.
 std::vector<DiceRecord> evaluate_fold_multi_class(
     const models::TiedPrototypeHeadImpl& head, const SliceEncoder& encoder,
     const data::VolumeDataset& dataset, int fold, const FoldEvaluationOptions& options,

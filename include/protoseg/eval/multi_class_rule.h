@@ -8,12 +8,14 @@ namespace protoseg::eval {
 /// Multi-class inference rules (TPM Sec. 3.5, Table 2). All use one MAP prototype per organ
 /// from a single support slice that shows every organ.
 enum class MultiClassRule {
-  kAdnetPlusPlus,  ///< per-organ binary posteriors (p_F = 0.5), background 1 - max
+  kAdnetPlusPlus,  ///< per-organ binary posteriors of the tied Gaussians (EMA sigmas, equal
+                   ///< priors), background 1 - max (the reference's ADNet++)
   kCeT,            ///< Eq. 9 with total foreground prior q = 0.5
   kAvgEst,         ///< q = mean ideal total foreground prior of multi-foreground training
                    ///< episodes (TrainingPriors::average_multi_class)
-  kLinEst,         ///< q from TrainingPriors::linear_multi_class (location, support size)
-  kOracle,         ///< q from the query slice's true total foreground count (OCP)
+  kLinEst,         ///< q from TrainingPriors::linear_multi_class (location, support sizes)
+  kOracle,         ///< q from the query slice's true total foreground count, read on the
+                   ///< feature grid (OCP)
 };
 
 /// "ADNet++", "CE-T", "AvgEst", "LinEst", "OCP".

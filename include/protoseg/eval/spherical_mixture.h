@@ -17,8 +17,9 @@ struct SphericalMixture {
 struct SphericalMixtureOptions {
   int components = 5;
   int max_iterations = 100;
-  /// Stop once the relative decrease of the NLL is below `tolerance`, but not before
-  /// `min_iterations` iterations.
+  /// The reference's stopping rule: stop once the NLL (new weights, distances before the
+  /// M-step) is within `tolerance` (relative) of the running average of earlier NLLs, at
+  /// iteration index >= `min_iterations` (0-based, so at least min_iterations + 1 iterations).
   int min_iterations = 5;
   double tolerance = 1e-3;
   /// Initial means: the data mean plus noise_scale * (U(0,1) - 0.5) per coordinate,

@@ -35,6 +35,11 @@ class FewShotSegmenterImpl : public torch::nn::Module {
   FewShotPrediction forward(const at::Tensor& support_images, const at::Tensor& support_masks,
                             const at::Tensor& query_images, double p_foreground = 0.5);
 
+  /// Everything after the encoder, on given float32 features: support_features [S, C, h, w],
+  /// support_masks [S, H, W], query_features [Q, C, h, w]; probabilities at H x W.
+  FewShotPrediction predict(const at::Tensor& support_features, const at::Tensor& support_masks,
+                            const at::Tensor& query_features, double p_foreground = 0.5);
+
   FewShotEncoder encoder{nullptr};
   TiedPrototypeHead head{nullptr};
 };

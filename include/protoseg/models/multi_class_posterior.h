@@ -18,9 +18,18 @@ at::Tensor multi_class_tpm_probabilities(const at::Tensor& cosines, const at::Te
                                          const at::Tensor& sigma_b,
                                          const at::Tensor& foreground_prior, double feature_dim);
 
+/// Per-class binary posteriors of the tied model with equal priors (ADNet++ as the TPM authors
+/// ran it): `p_k = h_F,k / (h_F,k + h_B,k)` with h the Gaussians of spread sigma_F / sigma_B
+/// (the EMA buffers) around prototype k. cosines [B, K, ...] -> [B, K, ...].
+/// `reference_normaliser` reproduces the reference's code, which divides every class by the
+/// last class's h_F,K + h_B,K (a loop variable read after its loop).
+at::Tensor tied_class_posteriors(const at::Tensor& cosines, const at::Tensor& sigma_f,
+                                 const at::Tensor& sigma_b, double feature_dim,
+                                 bool reference_normaliser = false);
+
 /// The "ADNet++" baseline as the TPM authors ran it: per-class binary posteriors
 /// [B, K, ...] -> [B, K + 1, ...] with background `1 - max_k p_k`. Not normalised: the
-/// prediction is the argmax.
+/// reference applies a softmax over the K + 1 entries before upsampling.
 at::Tensor adnet_plus_plus_probabilities(const at::Tensor& class_probabilities);
 
 /// Bilinear upsampling (align_corners = true) of class probabilities [B, C, h, w] to

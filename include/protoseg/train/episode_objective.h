@@ -40,6 +40,12 @@ struct EpisodeLosses {
 EpisodeLosses episode_losses(models::FewShotSegmenterImpl& model, const EpisodeBatch& batch,
                              const LossConfig& loss);
 
+/// The binary ADNet/TPM objective of a prediction already made (episode_losses without the
+/// forward pass; for tests on given features).
+EpisodeLosses binary_episode_losses(models::TiedPrototypeHeadImpl& head,
+                                    const models::FewShotPrediction& prediction,
+                                    const EpisodeBatch& batch, const LossConfig& loss);
+
 /// Dice 2TP / (2TP + FP + FN) of `probabilities[:, 1] > 0.5` against labels [B, H, W]; 1 when
 /// both are empty.
 double foreground_dice(const at::Tensor& probabilities, const at::Tensor& labels);

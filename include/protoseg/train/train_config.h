@@ -15,8 +15,12 @@ struct EncoderConfig {
   int64_t output_stride = 8;
   int64_t out_channels = 256;
   /// Initial backbone weights: a torchvision-style state_dict (.pth) or a file written by
-  /// `convert-weights`; empty means random initialisation.
+  /// `convert-weights`; `none` starts from random weights. Required: an empty value is an
+  /// error, so a forgotten `--set encoder.weights=...` cannot silently train from scratch.
   std::filesystem::path weights;
+  /// The value of `weights` that asks for random initialisation.
+  static constexpr const char* kNoWeights = "none";
+  bool random_weights() const { return weights == kNoWeights; }
   /// ResNet v1 bottlenecks, needed by weights converted from Keras/Caffe (convert-weights).
   bool stride_in_1x1 = false;
   /// Input preprocessing after the gray slice is repeated to 3 channels: (x - mean) / std per
@@ -46,6 +50,11 @@ struct EncoderConfig {
       v.invalid("output_stride", "must be 8, 16 or 32");
     }
     if (out_channels < 1) v.invalid("out_channels", "must be positive");
+    if (weights.empty()) {
+      v.invalid("weights",
+                "is empty: name a weights file (scripts/fetch_weights.sh prints the ImageNet "
+                "ResNet-50) or write 'none' to start from random weights");
+    }
     if (input_mean.size() != input_std.size() || (!input_mean.empty() && input_mean.size() != 3)) {
       v.invalid("input_mean", "input_mean and input_std need 3 values each, or none");
     }
@@ -150,7 +159,8 @@ struct TrainConfig {
   /// Episode threads and how many episodes they may prepare ahead.
   int workers = 2;
   int prefetch = 8;
-  /// "fp32", "bf16" or "auto".
+  /// "fp32", "bf16" or "auto" (fp32 on CUDA as the reference; bf16 on a CPU with native bf16,
+  /// where it is the only way to train in hours; fp32 elsewhere).
   std::string precision = "auto";
   /// "cpu", "cuda", "cuda:N" or "auto".
   std::string device = "auto";
