@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   bool reference_compat = false, multi_class = false;
   int analysis_episodes = 1000, overlay_volumes = 1, batch_size = 8;
   std::vector<std::string> overrides, dataset_overrides;
+  fs::path evaluation_dataset_file;
   app.add_option("--run", run_dir, "train-tpm run folder (config.yaml, dataset.yaml, model.pth)");
   app.add_option("--config", config_file, "training YAML (instead of --run)");
   app.add_option("--model", model_file,
@@ -93,7 +94,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", batch_size, "slices per encoder call");
   app.add_option("--out", out_dir, "output folder (default: <run>/eval_fold<F>_<protocol>)");
   app.add_option("--set", overrides, "override a config key");
-  app.add_option("--dataset-set", dataset_overrides, "override a dataset key");
+  app.add_option("--dataset", evaluation_dataset_file,
+                 "evaluate on another dataset (cross-domain: e.g. an ABD-MRI run on "
+                 "configs/data/abd_ct.yaml); the training priors stay the run's");
+  app.add_option("--dataset-set", dataset_overrides, "override a key of the evaluated dataset");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
 
@@ -110,13 +114,20 @@ int main(int argc, char** argv) {
                                  ": no model in the run folder (has train-tpm finished?)");
       }
     }
-    if (fold >= 0) overrides.push_back("fold=" + std::to_string(fold));
+    const bool cross_domain = !evaluation_dataset_file.empty();
+    // In-domain, --fold is the run's fold for everything; cross-domain it picks the evaluated
+    // fold while the training priors keep the run's own fold and dataset.
+    if (fold >= 0 && !cross_domain) overrides.push_back("fold=" + std::to_string(fold));
     auto config = config::load_config<train::TrainConfig>(config_file, overrides);
     // A run folder keeps the resolved dataset next to its config.
     const fs::path run_dataset = config_file.parent_path() / "dataset.yaml";
     const fs::path dataset_file = fs::exists(run_dataset) ? run_dataset : fs::path(config.dataset);
-    const auto dataset_config =
-        config::load_config<data::DatasetConfig>(dataset_file, dataset_overrides);
+    const auto dataset_config = config::load_config<data::DatasetConfig>(
+        dataset_file, cross_domain ? std::vector<std::string>{} : dataset_overrides);
+    const auto evaluation_config = cross_domain ? config::load_config<data::DatasetConfig>(
+                                                      evaluation_dataset_file, dataset_overrides)
+                                                : dataset_config;
+    const int evaluation_fold = fold >= 0 ? fold : config.fold;
     if (multi_class && protocol_name != "ep2") {
       throw std::invalid_argument("--multi-class evaluates every query slice (EP2 queries)");
     }
@@ -126,7 +137,9 @@ int main(int argc, char** argv) {
     const fs::path base = run_dir.empty() ? out_dir : run_dir;
     if (base.empty()) throw std::invalid_argument("--out is required with --config");
     if (out_dir.empty()) {
-      out_dir = run_dir / ("eval_fold" + std::to_string(config.fold) + "_" + suffix);
+      const std::string prefix =
+          cross_domain ? "eval_" + evaluation_config.name + "_fold" : "eval_fold";
+      out_dir = run_dir / (prefix + std::to_string(evaluation_fold) + "_" + suffix);
     }
     fs::create_directories(out_dir);
 
@@ -163,8 +176,8 @@ int main(int argc, char** argv) {
     }
     model->to(options.device);
     model->eval();
-    const data::VolumeDataset dataset(dataset_config);
-    spdlog::info("{} fold {} {}: {}, {} threads, {}", dataset_config.name, config.fold,
+    const data::VolumeDataset dataset(evaluation_config);
+    spdlog::info("{} fold {} {}: {}, {} threads, {}", evaluation_config.name, evaluation_fold,
                  protocol_name, source, threads, core::to_string(precision));
     const eval::SliceEncoder encoder =
         eval::make_slice_encoder(model->encoder, options.device, precision);
@@ -189,9 +202,10 @@ int main(int argc, char** argv) {
       } else {
         data::SupervoxelEpisodeOptions episodes = config.episodes;
         if (multi_class) episodes.max_foregrounds = std::max(episodes.max_foregrounds, 5);
-        const data::SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(config.fold),
-                                                     episodes,
-                                                     static_cast<uint64_t>(config.seed) + 1);
+        const data::VolumeDataset training_dataset(dataset_config);
+        const data::SupervoxelEpisodeSampler sampler(
+            training_dataset, training_dataset.training_indices(config.fold), episodes,
+            static_cast<uint64_t>(config.seed) + 1);
         eval::PriorAnalysisOptions analysis;
         analysis.episodes = analysis_episodes;
         analysis.workers = config.workers;
@@ -241,22 +255,23 @@ int main(int argc, char** argv) {
 
     const auto started = std::chrono::steady_clock::now();
     const auto records =
-        multi_class
-            ? eval::evaluate_fold_multi_class(*model->head, encoder, dataset, config.fold, options,
-                                              observer, rules)
-            : eval::evaluate_fold(*model->head, encoder, dataset, config.fold, options, observer);
+        multi_class ? eval::evaluate_fold_multi_class(*model->head, encoder, dataset,
+                                                      evaluation_fold, options, observer, rules)
+                    : eval::evaluate_fold(*model->head, encoder, dataset, evaluation_fold, options,
+                                          observer);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    config::write_text_atomically(out_dir / "dice.csv", eval::dice_csv(records, config.fold));
+    config::write_text_atomically(out_dir / "dice.csv", eval::dice_csv(records, evaluation_fold));
     config::write_text_atomically(out_dir / "results.json",
-                                  eval::dice_json(records, config.fold, suffix));
+                                  eval::dice_json(records, evaluation_fold, suffix));
     const std::string table = eval::dice_markdown(eval::mean_dice(records));
     config::write_text_atomically(
-        out_dir / "summary.md",
-        "Mean 3D Dice over the query volumes of fold " + std::to_string(config.fold) + ", " +
-            protocol_name + (multi_class ? ", multi-class" : "") +
-            (reference_compat ? ", reference_compat" : "") + " (" + source + ")\n\n" + table);
+        out_dir / "summary.md", "Mean 3D Dice over the query volumes of " + evaluation_config.name +
+                                    " fold " + std::to_string(evaluation_fold) + ", " +
+                                    protocol_name + (multi_class ? ", multi-class" : "") +
+                                    (reference_compat ? ", reference_compat" : "") + " (" + source +
+                                    ")\n\n" + table);
     std::printf("%s", table.c_str());
     spdlog::info("evaluation {:.1f} s; results in {}", seconds, out_dir.string());
     return 0;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -78,10 +79,17 @@ int main(int argc, char** argv) {
       const auto start = std::chrono::steady_clock::now();
       const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
       const at::Tensor labels = supervoxel::make_supervoxels(image, options, &workspace);
+      const int64_t count = std::get<0>(at::_unique(labels)).gt(0).sum().item<int64_t>();
+      if (count < 2) {
+        // Nothing is written: an episode needs a supervoxel and its neighbour slices' others.
+        throw std::runtime_error(dataset.image_path(i).string() + ": n_sv " +
+                                 std::to_string(options.n_sv) + " leaves " + std::to_string(count) +
+                                 " supervoxel(s) in the body; training needs at least two, "
+                                 "choose a smaller n_sv");
+      }
       io::write_volume({labels, image.geometry}, target);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const int64_t count = std::get<0>(at::_unique(labels)).gt(0).sum().item<int64_t>();
       timings << dataset.ids()[i] << "," << seconds << "," << count << "," << labels.numel()
               << std::endl;
       ++computed;

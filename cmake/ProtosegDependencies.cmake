@@ -2,6 +2,9 @@
 # build by default, any other (e.g. a CUDA LibTorch) through CMAKE_PREFIX_PATH.
 find_package(Torch REQUIRED)
 find_package(Threads REQUIRED)
+if(PROTOSEG_CORE_ONLY)
+  return()  # the tensor core needs LibTorch alone
+endif()
 find_package(ZLIB REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(ITK REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONIFTI ITKIOMeta ITKIONRRD)

@@ -1,6 +1,7 @@
 #include "real_supervoxels.h"
 
 #include <mutex>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -59,6 +60,44 @@ data::DatasetConfig abd_mri_all_with_supervoxels() {
                                                       {"root=" + shared_data("abd_mri").string()});
     config.supervoxel_root = std::filesystem::path(::testing::TempDir()) /
                              ("protoseg_" + std::to_string(::getpid())) / "abd_mri_all";
+    const data::VolumeDataset dataset(config);
+    supervoxel::SupervoxelOptions options;
+    options.n_sv = config.n_sv;
+    for (size_t i = 0; i < dataset.size(); ++i) {
+      const auto target = dataset.supervoxel_path(i);
+      if (std::filesystem::exists(target)) continue;
+      std::filesystem::create_directories(target.parent_path());
+      const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
+      io::write_volume({supervoxel::make_supervoxels(image, options), image.geometry}, target);
+    }
+  });
+  return config;
+}
+
+data::DatasetConfig abd_ct_with_supervoxels() {
+  static std::once_flag once;
+  static data::DatasetConfig config;
+  std::call_once(once, [] {
+    const auto unpacked = source_path("derived/abd_ct");
+    if (!std::filesystem::exists(unpacked / "image_0.nii")) {
+      throw std::runtime_error(unpacked.string() +
+                               ": ABD-CT not unpacked; run scripts/prepare_abd_ct.sh");
+    }
+    const auto root = std::filesystem::path(::testing::TempDir()) /
+                      ("protoseg_" + std::to_string(::getpid())) / "abd_ct_subset";
+    std::filesystem::create_directories(root);
+    for (int id : {0, 1}) {
+      for (const char* kind : {"image_", "label_"}) {
+        const auto name = std::string(kind) + std::to_string(id) + ".nii";
+        if (!std::filesystem::exists(root / name)) {
+          std::filesystem::create_symlink(unpacked / name, root / name);
+        }
+      }
+    }
+    config = config::load_config<data::DatasetConfig>(source_path("configs/data/abd_ct.yaml"),
+                                                      {"root=" + root.string()});
+    config.supervoxel_root = root;
+    config.folds = {{0}, {1}};
     const data::VolumeDataset dataset(config);
     supervoxel::SupervoxelOptions options;
     options.n_sv = config.n_sv;

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <system_error>
 
-#include <unistd.h>
+#include "protoseg/io/atomic_file.h"
 
 namespace protoseg::config {
 namespace {
@@ -81,16 +81,7 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides
 }
 
 void write_text_atomically(const std::filesystem::path& file, const std::string& text) {
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  const std::filesystem::path temporary =
-      file.string() + ".tmp." + std::to_string(static_cast<long>(::getpid()));
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(temporary.string() + ": cannot write");
-  }
-  std::filesystem::rename(temporary, file);
+  io::write_file_atomically(file, text);
 }
 
 }  // namespace protoseg::config

@@ -15,6 +15,10 @@ double clip_prior(double p) { return std::clamp(p, kPriorClip, 1.0 - kPriorClip)
 
 }  // namespace
 
+double slice_location(int64_t z, int64_t depth) {
+  return depth > 1 ? static_cast<double>(z) / static_cast<double>(depth - 1) : 0.0;
+}
+
 double LinearPrior::predict(double location, double support_fraction) const {
   const double logit = intercept + location_coef * (location - 0.5) * (location - 0.5) +
                        size_coef * support_fraction;

@@ -16,7 +16,7 @@
 #include "protoseg/core/progress_bar.h"
 #include "protoseg/data/episode_prefetcher.h"
 #include "protoseg/eval/binary_predictor.h"
-#include "protoseg/eval/multi_class_evaluation.h"
+#include "protoseg/eval/multi_class_prediction.h"
 #include "protoseg/eval/support_prototypes.h"
 #include "protoseg/models/prototype_ops.h"
 
@@ -66,10 +66,6 @@ LinearPrior linear_from_json(const nlohmann::json& j) {
 }
 
 }  // namespace
-
-double slice_location(int64_t z, int64_t depth) {
-  return depth > 1 ? static_cast<double>(z) / static_cast<double>(depth - 1) : 0.0;
-}
 
 double prior_location(const data::Episode& episode, bool reference_compat) {
   // The reference's support_idx / (support_len - 1): the support's rank among the structure's

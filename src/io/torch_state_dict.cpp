@@ -12,7 +12,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
-#include "protoseg/config/load_config.h"
+#include "protoseg/io/atomic_file.h"
 
 namespace protoseg::io {
 namespace {
@@ -415,7 +415,7 @@ void write_torch_state_dict(const StateDict& tensors, const std::filesystem::pat
   c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
   for (const auto& [key, tensor] : tensors) dict.insert(key, tensor.detach().cpu().contiguous());
   const std::vector<char> bytes = torch::pickle_save(dict);
-  config::write_text_atomically(file, std::string(bytes.begin(), bytes.end()));
+  write_file_atomically(file, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace protoseg::io

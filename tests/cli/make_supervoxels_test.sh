@@ -44,6 +44,14 @@ if "$app" --dataset "$work/dataset.yaml" --set n_sv=zero > "$work/bad2.log" 2>&1
 fi
 grep -q "make-supervoxels: error: --set 'n_sv': expected an integer, got 'zero'" "$work/bad2.log" ||
   { cat "$work/bad2.log"; exit 1; }
+# An n_sv so large that the whole body is one supervoxel: an error, and nothing written.
+if "$app" --dataset "$work/dataset.yaml" --set n_sv=100000000 > "$work/bad4.log" 2>&1; then
+  echo "a single supervoxel accepted"; exit 1
+fi
+grep -q "image_7.nii.gz: n_sv 100000000 leaves 1 supervoxel(s) in the body; training needs at least two" \
+  "$work/bad4.log" || { cat "$work/bad4.log"; exit 1; }
+[[ ! -e "$work/derived/supervoxels_100000000/superpix-MIDDLE_7.nii.gz" ]] ||
+  { echo "output written for a failed volume"; exit 1; }
 rm "$work/data/image_7.nii.gz"
 if "$app" --dataset "$work/dataset.yaml" > "$work/bad3.log" 2>&1; then
   echo "empty dataset accepted"; exit 1

@@ -204,5 +204,24 @@ TEST_F(SupervoxelEpisodeSamplerRealDataTest, MultiForegroundEpisodesShareTheSupp
   EXPECT_GT(fewer_than_qualify, 0);
 }
 
+// One ABD-CT (Synapse) episode end to end: uint8 NIfTI volumes of 257 x 257 slices at their
+// own spacing, n_sv 2000 supervoxels, z-scored, augmented, at the stored slice size.
+TEST(SupervoxelEpisodeSamplerCtRealDataTest, CtEpisodesAtTheStoredSliceSize) {
+  const DatasetConfig config = testing::abd_ct_with_supervoxels();
+  const VolumeDataset dataset(config);
+  SupervoxelEpisodeOptions options;
+  options.image_size = 257;
+  const SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0), options, 2021);
+  for (int64_t i = 0; i < 4; ++i) {
+    const Episode e = sampler.sample(i);
+    EXPECT_EQ(e.support_image.sizes(), (std::vector<int64_t>{257, 257}));
+    EXPECT_EQ(e.volume_index, 1);
+    EXPECT_GT(e.support_mask.sum().item<double>(), 0.0);
+    EXPECT_GT(e.query_mask.sum().item<double>(), 0.0);
+    EXPECT_TRUE(torch::isfinite(e.query_image).all().item<bool>());
+    EXPECT_GT(e.volume_depth, 80);  // CT: 85..198 slices at 3 mm
+  }
+}
+
 }  // namespace
 }  // namespace protoseg::data

@@ -6,6 +6,7 @@
 #include "protoseg/io/volume_io.h"
 #include "protoseg/models/few_shot_segmenter.h"
 #include "real_supervoxels.h"
+#include "test_paths.h"
 
 namespace protoseg::eval {
 namespace {
@@ -114,6 +115,48 @@ TEST_F(FoldEvaluationRealDataTest, MissingPriorsAndOrgansAreNamed) {
     EXPECT_NE(std::string(e.what()).find("image_2.nii.gz: support volume has no 'pancreas'"),
               std::string::npos)
         << e.what();
+  }
+}
+
+// ABD-CT: evaluation on a real Synapse volume (organ labels 6, 2, 3, 1 from the dataset file),
+// and a label map on another grid named as the error.
+TEST(FoldEvaluationCtRealDataTest, EvaluatesSynapseCtAndNamesALabelGridMismatch) {
+  torch::manual_seed(0);
+  data::DatasetConfig config = testing::abd_ct_with_supervoxels();
+  config.folds = {{0, 1}};  // support: id 1, query: id 0
+  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                 models::TiedPrototypeHeadOptions());
+  model->eval();
+  const SliceEncoder encoder = [&](const at::Tensor& images) {
+    torch::NoGradGuard no_grad;
+    return model->encoder->forward(images);
+  };
+  FoldEvaluationOptions options;
+  options.image_size = 128;
+  options.batch_size = 32;
+  options.methods = {{PriorRule::kCeT, false}, {PriorRule::kOracle, false}};
+  const auto records =
+      evaluate_fold(*model->head, encoder, data::VolumeDataset(config), 0, options);
+  ASSERT_EQ(records.size(), 4u * 2u);
+  for (const auto& r : records) {
+    EXPECT_EQ(r.query_id, 0);
+    EXPECT_EQ(r.support_id, 1);
+    EXPECT_GT(r.true_voxels, 0) << r.organ;
+    EXPECT_EQ(r.label, config.labels.at(r.organ));
+  }
+  // A label map whose grid differs from its image (label_1 paired with image_0).
+  const auto root = testing::fresh_temp_dir("ct_mismatch");
+  std::filesystem::create_symlink(config.root / "image_0.nii", root / "image_0.nii");
+  std::filesystem::create_symlink(config.root / "label_1.nii", root / "label_0.nii");
+  std::filesystem::create_symlink(config.root / "image_1.nii", root / "image_1.nii");
+  std::filesystem::create_symlink(config.root / "label_1.nii", root / "label_1.nii");
+  config.root = root;
+  try {
+    evaluate_fold(*model->head, encoder, data::VolumeDataset(config), 0, options);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("label_0.nii: label grid"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("differs in size from image"), std::string::npos);
   }
 }
 

@@ -8,12 +8,12 @@
 
 #include <torch/torch.h>
 
-#include "test_paths.h"
-
 namespace protoseg::testing {
 
 std::filesystem::path reference_fixture(const std::string& name) {
-  const auto file = source_path("tests/fixtures/reference/" + name);
+  // PROTOSEG_SOURCE_DIR: the repository, compiled in (this file also builds with LibTorch
+  // alone, for the device tests).
+  const auto file = std::filesystem::path(PROTOSEG_SOURCE_DIR) / "tests/fixtures/reference" / name;
   if (!std::filesystem::exists(file)) {
     throw std::runtime_error(
         file.string() +

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 namespace protoseg::eval {
@@ -17,6 +18,9 @@ struct LinearPrior {
   /// The estimated prior, clipped to [1e-3, 1 - 1e-3] as the reference does.
   double predict(double location, double support_fraction) const;
 };
+
+/// The location feature of LinEst for a slice: z / (depth - 1) (0 for one slice).
+double slice_location(int64_t z, int64_t depth);
 
 /// Priors are clipped to [1e-3, 1 - 1e-3] before the logit; samples with a non-finite prior
 /// are left out. Solves the 3x3 normal equations in double precision. Throws

@@ -64,9 +64,6 @@ struct PriorAnalysisOptions {
   c10::Device device = c10::kCPU;
 };
 
-/// The location feature of LinEst for a slice: z / (depth - 1) (0 for one slice).
-double slice_location(int64_t z, int64_t depth);
-
 /// LinEst's location feature of a training episode: the query slice's z / (depth - 1) (ours,
 /// as at test time), or with `reference_compat` the reference's support rank among the
 /// structure's slices / (volume depth - 1).
