@@ -29,6 +29,7 @@
 #include "protoseg/io/image2d_io.h"
 #include "protoseg/io/torch_state_dict.h"
 #include "protoseg/models/load_weights.h"
+#include "protoseg/models/reference_checkpoint.h"
 #include "protoseg/train/train_config.h"
 #include "protoseg/train/trainer.h"
 
@@ -171,7 +172,10 @@ int main(int argc, char** argv) {
     }
     models::FewShotSegmenter model = train::make_segmenter(config);
     if (!model_file.empty()) {
-      const auto report = models::load_state_dict(*model, io::read_torch_state_dict(model_file));
+      // protoseg's model.pth or a reference TPM-FSS checkpoint (docs/fidelity.md).
+      const auto report = models::load_state_dict(
+          *model,
+          models::protoseg_state_dict(io::read_torch_state_dict(model_file), model->head->options));
       source += " (" + report.summary() + ")";
     }
     model->to(options.device);

@@ -17,17 +17,32 @@
 #include "protoseg/core/progress_bar.h"
 #include "protoseg/core/threads.h"
 #include "protoseg/data/volume_dataset.h"
+#include "protoseg/eval/overlay.h"
+#include "protoseg/io/image2d_io.h"
 #include "protoseg/io/volume_io.h"
 #include "protoseg/supervoxel/supervoxels.h"
 
 namespace fs = std::filesystem;
 using namespace protoseg;
 
+namespace {
+
+/// <dir>/<name>_z<k>.png: the middle slice k of `image` with its supervoxels outlined.
+void write_overlay(const io::Volume& image, const at::Tensor& supervoxels, const fs::path& dir,
+                   const std::string& name) {
+  fs::create_directories(dir);
+  const int64_t k = image.data.size(0) / 2;
+  io::write_image(eval::supervoxel_overlay_rgb(image.data[k], supervoxels[k]),
+                  dir / (name + "_z" + std::to_string(k) + ".png"));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"Make ADNet-style 3D supervoxel pseudo-labels for every volume of a dataset"};
   fs::path dataset_file;
   int n_sv = 0;
-  fs::path out_root;
+  fs::path out_root, overlay_dir;
   bool force = false;
   int threads = 0;
   std::vector<std::string> overrides;
@@ -38,6 +53,8 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_root,
                  "folder that receives supervoxels_<n_sv>/ (default: the dataset's "
                  "supervoxel_root)");
+  app.add_option("--overlays", overlay_dir,
+                 "write the middle slice of every volume with its supervoxels as PNG here");
   app.add_flag("--force", force, "recompute volumes that already have supervoxels");
   app.add_option("--threads", threads, "threads (default: all cores)");
   app.add_option("--set", overrides, "override a dataset key, e.g. --set root=/data/abd_mri");
@@ -72,6 +89,10 @@ int main(int argc, char** argv) {
       const fs::path target = dataset.supervoxel_path(i);
       const std::string name = "image_" + std::to_string(dataset.ids()[i]);
       if (!force && fs::exists(target)) {
+        if (!overlay_dir.empty()) {
+          write_overlay(io::read_volume(dataset.image_path(i), torch::kFloat32),
+                        io::read_label_map(target).data, overlay_dir, name);
+        }
         ++skipped;
         progress.skip_to(static_cast<int64_t>(i + 1), name + " exists, skipped");
         continue;
@@ -90,6 +111,7 @@ int main(int argc, char** argv) {
       io::write_volume({labels, image.geometry}, target);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!overlay_dir.empty()) write_overlay(image, labels, overlay_dir, name);
       timings << dataset.ids()[i] << "," << seconds << "," << count << "," << labels.numel()
               << std::endl;
       ++computed;

@@ -13,23 +13,29 @@
 #include "protoseg/core/device.h"
 #include "protoseg/core/logging.h"
 #include "protoseg/core/threads.h"
+#include "protoseg/eval/mask_at_size.h"
 #include "protoseg/eval/overlay.h"
 #include "protoseg/eval/segmentation_report.h"
 #include "protoseg/io/image2d_io.h"
 #include "protoseg/train/prolearn_pipeline.h"
-#include "protoseg/train/psa_initialisation.h"
 
 namespace fs = std::filesystem;
 using namespace protoseg;
 
 int main(int argc, char** argv) {
   CLI::App app{"Score a prolearn-train model on a split: per-image and pooled Dice/IoU"};
-  fs::path run_dir;
+  fs::path run_dir, data_root, masks_dir;
   std::string split = "test", model = "prolearn";
   int64_t overlays = 8, batch_size = 16, limit = 0;
   std::string log_level = "info";
   app.add_option("--run", run_dir, "run folder written by prolearn-train")->required();
-  app.add_option("--split", split, "test (default) or val");
+  app.add_option("--split", split, "split name in split.json: test (default), val, ...");
+  app.add_option("--data", data_root,
+                 "score another folder in the ProLearn layout (images/, masks/, split.json) "
+                 "instead of the run's data");
+  app.add_option("--masks", masks_dir,
+                 "also write every predicted mask here at its image's size (0/255 PNG), as "
+                 "prolearn-predict does");
   app.add_option("--model", model, "prolearn (default), guideseg or image-only");
   app.add_option("--overlays", overlays, "PNG overlays written for the first N images");
   app.add_option("--batch-size", batch_size, "images per forward pass");
@@ -39,8 +45,10 @@ int main(int argc, char** argv) {
 
   return core::run_cli("prolearn-eval", [&] {
     const auto kind = train::parse_segmenter_kind(model);
-    const auto config = config::load_config<train::ProLearnConfig>(run_dir / "config.yaml");
-    const fs::path out_dir = run_dir / fmt::format("eval_{}_{}", model, split);
+    auto config = config::load_config<train::ProLearnConfig>(run_dir / "config.yaml");
+    if (!data_root.empty()) config.data.root = fs::absolute(data_root);
+    const std::string data_name = data_root.empty() ? "" : "_" + data_root.filename().string();
+    const fs::path out_dir = run_dir / fmt::format("eval_{}_{}{}", model, split, data_name);
     fs::create_directories(out_dir);
     core::setup_logging(log_level, out_dir / "eval.log");
     const c10::Device device = core::resolve_device(config.device);
@@ -48,14 +56,11 @@ int main(int argc, char** argv) {
     core::configure_threads(config.threads);
 
     const text::WordPieceTokenizer tokenizer(config.data.vocab);
-    const int64_t prototypes = kind == train::SegmenterKind::kProLearn
-                                   ? train::load_prototypes(run_dir / "psa").queries.size(0)
-                                   : 0;
-    train::Segmenter segmenter = train::build_segmenter(kind, config, tokenizer, prototypes);
-    train::SegmentationStage::load_best(*segmenter.module, run_dir / train::stage_folder(kind));
-    segmenter.module->to(device);
-    const data::ImageReportSet set = data::load_image_report_set(
-        train::read_image_report_split(config.data, split), config.data.image_size);
+    train::Segmenter segmenter =
+        train::load_trained_segmenter(kind, config, tokenizer, run_dir, device);
+    const std::vector<data::ImageReportRecord> records =
+        train::read_image_report_split(config.data, split);
+    const data::ImageReportSet set = data::load_image_report_set(records, config.data.image_size);
 
     fs::create_directories(out_dir / "overlays");
     const auto start = std::chrono::steady_clock::now();
@@ -63,8 +68,15 @@ int main(int argc, char** argv) {
         *segmenter.module, segmenter.bind(set), set, batch_size, limit, device, precision,
         [&](const std::vector<int64_t>& rows, const torch::Tensor& logits) {
           for (size_t b = 0; b < rows.size(); ++b) {
-            if (rows[b] >= overlays) continue;
             const auto row = rows[b];
+            if (!masks_dir.empty()) {
+              const auto& record = records[static_cast<size_t>(row)];
+              const torch::Tensor picture = io::read_gray_image(record.image);
+              io::write_image(eval::mask_at_size(logits[static_cast<int64_t>(b)], picture.size(0),
+                                                 picture.size(1)),
+                              masks_dir / (record.image.stem().string() + ".png"));
+            }
+            if (row >= overlays) continue;
             const torch::Tensor picture = eval::overlay_rgb(
                 set.images[row][0], set.masks[row][0].gt(0.5),
                 logits[static_cast<int64_t>(b)][0].to(torch::kCPU, torch::kFloat).ge(0));

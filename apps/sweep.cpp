@@ -1,8 +1,10 @@
 // sweep: expands a sweep YAML into train-tpm / eval-fold jobs (plan) and aggregates the
 // finished ones into a Markdown table (table). scripts/sweep.sh runs the jobs.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -22,12 +24,16 @@ int main(int argc, char** argv) {
   bool slurm = false;
   int threads = 0;
   auto* plan = app.add_subcommand("plan", "write <out>/<name>.jobs.txt with the unfinished jobs");
-  auto* table = app.add_subcommand("table", "aggregate finished jobs into <out>/<name>.md");
+  auto* table = app.add_subcommand(
+      "table", "aggregate finished jobs into <out>/<name>.md (and <archive>/<name>.md)");
   for (auto* command : {plan, table}) {
     command->add_option("--config", config_file, "sweep YAML, e.g. configs/sweeps/...")->required();
     command->add_option("--bin", bin_dir, "folder with train-tpm and eval-fold");
   }
+  std::vector<int> only_folds;
   plan->add_flag("--slurm", slurm, "also write <out>/<name>.sbatch, a Slurm array job");
+  plan->add_option("--folds", only_folds, "list only the jobs of these folds (default: all)")
+      ->delimiter(',');
   plan->add_option("--threads", threads,
                    "torch threads of every job (0: each job's configured default, all cores)")
       ->check(CLI::NonNegativeNumber);
@@ -41,7 +47,9 @@ int main(int argc, char** argv) {
       std::string list;
       std::vector<sweep::SweepJob> pending;
       for (const auto& job : jobs) {
-        if (job.done) continue;
+        const bool selected = only_folds.empty() || std::find(only_folds.begin(), only_folds.end(),
+                                                              job.fold) != only_folds.end();
+        if (job.done || !selected) continue;
         pending.push_back(job);
         list += job.command + "\n";
       }
@@ -65,8 +73,12 @@ int main(int argc, char** argv) {
     const std::string markdown = "Sweep '" + config.name + "', protocol " + config.protocol +
                                  ": mean +- std of the per-fold mean Dice over folds x seeds\n\n" +
                                  result.markdown();
-    config::write_text_atomically(config.out / (config.name + ".md"), markdown);
-    config::write_text_atomically(config.out / (config.name + ".csv"), result.csv());
+    for (const fs::path& dir : {config.out, config.archive}) {
+      if (dir.empty()) continue;
+      fs::create_directories(dir);
+      config::write_text_atomically(dir / (config.name + ".md"), markdown);
+      config::write_text_atomically(dir / (config.name + ".csv"), result.csv());
+    }
     std::printf("%s", markdown.c_str());
     return 0;
   });

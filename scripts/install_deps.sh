@@ -12,8 +12,11 @@ packages=(
   libinsighttoolkit5-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
-  # test photos (chelsea.png, coffee.png) for the pretrained-weights check
+  # test photos (chelsea.png, coffee.png) for the pretrained-weights check, and image resizing
+  # in the prolearn-predict test
   python3-skimage
+  # scripts/tensorboard_events.py: reads the TensorBoard event files back (tests, users)
+  python3-protobuf
 )
 
 missing=()

@@ -3,14 +3,17 @@
 # (variant, fold, seed) cell, then aggregates the table into <out>/<name>.md.
 #
 #   scripts/sweep.sh configs/sweeps/table1_abd_mri_cpu.yaml [--jobs N] [--threads T] [--slurm]
-#                    [--plan-only]
+#                    [--folds 0,1] [--plan-only]
 #
 # --jobs N     cells run in parallel on this machine (default 1)
 # --threads T  torch threads per cell (default: all cores with one job, cores / N with N jobs;
 #              on CPUs two 1-thread trainings outrun one 2-thread training, docs/benchmarks.md)
+# --folds F    run only the unfinished cells of these folds (comma-separated; default all)
 # --slurm      write <out>/<name>.sbatch (a Slurm array job, one task per unfinished cell) and
 #              stop; submit it with sbatch, then run this script again to aggregate
-# Finished cells are skipped and interrupted training resumes, so the script can be rerun.
+# Finished cells are skipped and interrupted training resumes, so the script can be rerun; with
+# `archive:` in the sweep YAML each finished cell's results and training logs are also copied into
+# that folder (docs/results/sweeps/<name>, kept in git), which counts as finished on a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,10 +23,12 @@ jobs=1
 threads=""
 slurm=0
 plan_only=0
+folds=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --folds) folds=(--folds "$2"); shift 2 ;;
     --slurm) slurm=1; shift ;;
     --plan-only) plan_only=1; shift ;;
     *) echo "sweep.sh: unknown option $1" >&2; exit 2 ;;
@@ -44,10 +49,10 @@ if [[ -z "$threads" ]]; then
 fi
 
 if [[ $slurm -eq 1 ]]; then
-  "$bin/sweep" plan --config "$config" --bin "$bin" --slurm
+  "$bin/sweep" plan --config "$config" --bin "$bin" --slurm "${folds[@]}"
   exit 0
 fi
-job_list="$("$bin/sweep" plan --config "$config" --bin "$bin" --threads "$threads")"
+job_list="$("$bin/sweep" plan --config "$config" --bin "$bin" --threads "$threads" "${folds[@]}")"
 if [[ $plan_only -eq 0 && -s "$job_list" ]]; then
   # One shell per job; a failing job is reported and the others go on.
   tr '\n' '\0' < "$job_list" |

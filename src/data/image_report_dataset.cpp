@@ -65,6 +65,11 @@ torch::Tensor resize_image(const torch::Tensor& image, int64_t size) {
 
 }  // namespace
 
+at::Tensor prepare_image(const at::Tensor& gray, int64_t size, const fs::path& source) {
+  TORCH_CHECK(gray.dim() == 2, "prepare_image expects a [H,W] image, got ", gray.sizes());
+  return z_score(resize_image(gray, size)[0], source);
+}
+
 std::vector<ImageReportRecord> read_prolearn_split(const fs::path& root, const std::string& split) {
   const fs::path split_file = root / "split.json";
   require_file(split_file, "split file");
@@ -153,7 +158,7 @@ ImageReportSet load_image_report_set(const std::vector<ImageReportRecord>& recor
               << " x " << mask.size(1);
       throw std::runtime_error(message.str());
     }
-    set.images[i] = z_score(resize_image(image, size)[0], record.image);
+    set.images[i] = prepare_image(image, size, record.image);
     namespace F = torch::nn::functional;
     set.masks[i] = F::interpolate(mask.gt(0).to(torch::kFloat).unsqueeze(0).unsqueeze(0),
                                   F::InterpolateFuncOptions()

@@ -1,11 +1,15 @@
 #include "protoseg/io/image2d_io.h"
 
 #include <stdexcept>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include <torch/torch.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "protoseg/io/atomic_file.h"
 
 namespace protoseg::io {
 
@@ -45,8 +49,16 @@ void write_image(const at::Tensor& image, const std::filesystem::path& file) {
               pixels.data_ptr());
   cv::Mat out = mat;
   if (image.dim() == 3) cv::cvtColor(mat, out, cv::COLOR_RGB2BGR);
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  if (!cv::imwrite(file.string(), out)) throw std::runtime_error(file.string() + ": cannot write");
+  // Encoded in memory, then written atomically: an interrupted run leaves no half image.
+  std::vector<uchar> bytes;
+  bool encoded = false;
+  try {
+    encoded = cv::imencode(file.extension().string(), out, bytes);
+  } catch (const cv::Exception& error) {
+    throw std::runtime_error(file.string() + ": cannot encode the image: " + error.what());
+  }
+  if (!encoded) throw std::runtime_error(file.string() + ": cannot encode the image");
+  write_file_atomically(file, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace protoseg::io

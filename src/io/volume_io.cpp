@@ -7,12 +7,16 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
+#include <itkGDCMImageIO.h>
+#include <itkGDCMSeriesFileNames.h>
 #include <itkImage.h>
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkImageIOBase.h>
 #include <itkImageIOFactory.h>
+#include <itkImageSeriesReader.h>
 #include <torch/torch.h>
 
 #include "nifti_integrity.h"
@@ -64,6 +68,8 @@ itk::ImageIOBase::Pointer open_image_io(const std::filesystem::path& file) {
 
 using DoubleImage = itk::Image<double, kDim>;
 
+Volume volume_from_itk(const DoubleImage::Pointer& image, const std::filesystem::path& file);
+
 // Reads the file as float64 [D,H,W] together with its geometry.
 Volume read_as_double(const std::filesystem::path& file) {
   itk::ImageIOBase::Pointer io = open_image_io(file);
@@ -82,7 +88,11 @@ Volume read_as_double(const std::filesystem::path& file) {
   if (!itk_error.empty()) {
     fail(file, "cannot read voxel data (truncated or corrupt file?): " + itk_error);
   }
-  DoubleImage::Pointer image = reader->GetOutput();
+  return volume_from_itk(reader->GetOutput(), file);
+}
+
+// An ITK image as a Volume ([D, H, W] float64 and its geometry); `file` names it in errors.
+Volume volume_from_itk(const DoubleImage::Pointer& image, const std::filesystem::path& file) {
   const auto region = image->GetLargestPossibleRegion();
 
   Volume volume;
@@ -145,7 +155,45 @@ void write_typed(const Volume& volume, const at::Tensor& data, const std::filesy
   }
 }
 
+Volume read_dicom_series(const std::filesystem::path& folder) {
+  auto names = itk::GDCMSeriesFileNames::New();
+  names->SetUseSeriesDetails(true);
+  names->SetDirectory(folder.string());
+  std::vector<std::string> series;
+  try {
+    series = names->GetSeriesUIDs();
+  } catch (const itk::ExceptionObject& e) {
+    fail(folder, "cannot list DICOM files: " + itk_reason(e));
+  }
+  if (series.empty()) fail(folder, "no DICOM series in this folder");
+  if (series.size() > 1) {
+    fail(folder,
+         "holds " + std::to_string(series.size()) + " DICOM series; point at a folder with one");
+  }
+  const std::vector<std::string> files = names->GetFileNames(series.front());
+  if (files.size() < 2) fail(folder, "the DICOM series has fewer than two slices");
+  auto reader = itk::ImageSeriesReader<DoubleImage>::New();
+  reader->SetImageIO(itk::GDCMImageIO::New());
+  reader->SetFileNames(files);
+  try {
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    fail(folder, "cannot read the DICOM series (corrupt or unsupported slice?): " + itk_reason(e));
+  }
+  return volume_from_itk(reader->GetOutput(), folder);
+}
+
 }  // namespace
+
+Volume read_scan(const std::filesystem::path& file_or_folder, c10::ScalarType dtype) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(file_or_folder, error)) {
+    return read_volume(file_or_folder, dtype);
+  }
+  Volume volume = read_dicom_series(file_or_folder);
+  if (dtype != torch::kFloat64) volume.data = volume.data.to(dtype);
+  return volume;
+}
 
 Volume read_volume(const std::filesystem::path& file, c10::ScalarType dtype) {
   TORCH_CHECK(dtype == torch::kFloat32 || dtype == torch::kFloat64,

@@ -47,6 +47,20 @@ bool has_results_for(const fs::path& results_file, const std::string& methods) {
   return true;
 }
 
+/// Shell text run after a successful evaluation: copies the cell's evaluation files (JSON and
+/// CSV, no checkpoints) and training logs into `archive_cell`.
+std::string archive_command(const SweepJob& job, const fs::path& archive_cell,
+                            const std::string& eval_name) {
+  const std::string from = shell_quote(job.run_dir.string());
+  const std::string to = shell_quote(archive_cell.string());
+  const std::string eval_from = shell_quote((job.run_dir / eval_name).string());
+  const std::string eval_to = shell_quote((archive_cell / eval_name).string());
+  return " && mkdir -p " + eval_to + " && find " + eval_from +
+         " -maxdepth 1 -type f '(' -name '*.json' -o -name '*.csv' ')' -exec cp {} " + eval_to +
+         " ';' && for log in metrics.jsonl validation.jsonl; do if [ -f " + from +
+         "/$log ]; then cp " + from + "/$log " + to + "/; fi; done";
+}
+
 }  // namespace
 
 std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir, int threads) {
@@ -62,12 +76,21 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
         job.variant = name;
         job.fold = fold;
         job.seed = seed;
-        job.run_dir =
-            config.out / name / ("fold" + std::to_string(fold) + "_seed" + std::to_string(seed));
-        const fs::path eval_dir = job.run_dir / ("eval_fold" + std::to_string(fold) + "_" + suffix);
+        const fs::path cell_name =
+            fs::path(name) / ("fold" + std::to_string(fold) + "_seed" + std::to_string(seed));
+        const std::string eval_name = "eval_fold" + std::to_string(fold) + "_" + suffix;
+        job.run_dir = config.out / cell_name;
+        const fs::path eval_dir = job.run_dir / eval_name;
         job.results_file = eval_dir / "results.json";
         const std::string methods = methods_of(config, name);
         job.done = has_results_for(job.results_file, methods);
+        if (!job.done && !config.archive.empty()) {
+          const fs::path archived = config.archive / cell_name / eval_name / "results.json";
+          if (has_results_for(archived, methods)) {
+            job.results_file = archived;
+            job.done = true;
+          }
+        }
         job.needs_training = variant.train && !fs::exists(job.run_dir / "model.pth");
         const std::string run = shell_quote(job.run_dir.string());
         std::string overrides;
@@ -93,6 +116,8 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
                         shell_quote(variant.config.string()) +
                         " --set seed=" + std::to_string(seed) + overrides;
         }
+        if (!config.archive.empty())
+          job.command += archive_command(job, config.archive / cell_name, eval_name);
         jobs.push_back(job);
       }
     }

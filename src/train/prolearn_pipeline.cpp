@@ -163,6 +163,17 @@ Segmenter build_segmenter(SegmenterKind kind, const ProLearnConfig& config,
   return segmenter;
 }
 
+Segmenter load_trained_segmenter(SegmenterKind kind, const ProLearnConfig& config,
+                                 const text::WordPieceTokenizer& tokenizer, const fs::path& run_dir,
+                                 const c10::Device& device) {
+  const int64_t prototypes =
+      kind == SegmenterKind::kProLearn ? load_prototypes(run_dir / "psa").queries.size(0) : 0;
+  Segmenter segmenter = build_segmenter(kind, config, tokenizer, prototypes);
+  SegmentationStage::load_best(*segmenter.module, run_dir / stage_folder(kind));
+  segmenter.module->to(device);
+  return segmenter;
+}
+
 bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs::path& run_dir,
                      bool resume, const std::atomic<bool>* stop,
                      std::shared_ptr<dist::ProcessGroup> group) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -13,6 +14,7 @@
 
 #include "protoseg/core/progress_bar.h"
 #include "protoseg/dist/gradient_reducer.h"
+#include "protoseg/io/tensorboard_writer.h"
 #include "protoseg/train/archive_file.h"
 #include "protoseg/train/segmentation_loss.h"
 #include "protoseg/train/segmentation_metrics.h"
@@ -231,7 +233,9 @@ SegmentationStageResult SegmentationStage::run(
       std::max(static_cast<int64_t>(train_rows.size()), config_.min_epoch_images);
   const auto batches = (epoch_images + batch_size - 1) / batch_size;
   std::ofstream history;
+  std::optional<io::TensorBoardWriter> tensorboard;  // history.csv as TensorBoard scalars
   if (main_rank) {
+    tensorboard.emplace(dir_);
     history.open(dir_ / "history.csv", std::ios::app);
     if (std::filesystem::file_size(dir_ / "history.csv") == 0) {
       history << "epoch,lr,train_loss,val_dice,best_dice,seconds\n";
@@ -336,10 +340,19 @@ SegmentationStageResult SegmentationStage::run(
       ++position.epochs_since_best;
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
-    if (main_rank)
+    if (main_rank) {
       history << fmt::format("{},{:.6g},{:.6f},{:.6f},{:.6f},{:.1f}\n", position.epoch, lr,
                              train_loss, dice, position.best_dice, seconds)
               << std::flush;
+      // The stage folders are TensorBoard runs; their tags match, so stages share charts.
+      for (const auto& [tag, value] : {std::pair<const char*, double>{"train/lr", lr},
+                                       {"train/loss", train_loss},
+                                       {"train/epoch_seconds", seconds},
+                                       {"validation/dice", dice},
+                                       {"validation/best_dice", position.best_dice}}) {
+        tensorboard->add_scalar(tag, value, position.epoch);
+      }
+    }
     const int64_t left = config_.epochs - position.epoch - 1;
     if (main_rank)
       spdlog::info(

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -18,6 +19,7 @@
 #include "protoseg/data/episode_prefetcher.h"
 #include "protoseg/data/supervoxel_episode_sampler.h"
 #include "protoseg/data/volume_dataset.h"
+#include "protoseg/io/tensorboard_writer.h"
 #include "protoseg/io/torch_state_dict.h"
 #include "protoseg/models/load_weights.h"
 #include "protoseg/train/checkpoint.h"
@@ -149,12 +151,22 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
   const auto metrics_file = run_dir_ / "metrics.jsonl";
   const auto validation_file = run_dir_ / "validation.jsonl";
   std::ofstream metrics, validation_log;
+  std::optional<io::TensorBoardWriter> tensorboard;  // the same rows as TensorBoard scalars
   if (main_rank) {
     truncate_log(metrics_file, state.step + 1);
     truncate_log(validation_file, state.step + (state.step == 0 ? 0 : 1));
     metrics.open(metrics_file, std::ios::app);
     validation_log.open(validation_file, std::ios::app);
+    tensorboard.emplace(run_dir_);
   }
+  // Every number of a log row except the counters, as "<group>/<key>" at `step`.
+  auto to_tensorboard = [&](const std::string& group, const nlohmann::json& row, int64_t step) {
+    for (const auto& [key, value] : row.items()) {
+      if (value.is_number() && key != "step" && key != "episode" && key != "episodes") {
+        tensorboard->add_scalar(group + "/" + key, value.get<double>(), step);
+      }
+    }
+  };
 
   auto validate = [&](int64_t step) {
     if (!validation || !main_rank) return;
@@ -174,6 +186,7 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
                                 {"query_loss", loss / config_.validation_episodes},
                                 {"episodes", config_.validation_episodes}};
     validation_log << row.dump() << std::endl;
+    to_tensorboard("validation", row, step);
     spdlog::info("step {}: held-out supervoxel Dice {:.4f}, query loss {:.4f}", step,
                  dice / config_.validation_episodes, loss / config_.validation_episodes);
   };
@@ -248,6 +261,7 @@ TrainResult Trainer::run(bool resume, const std::atomic<bool>* stop) {
           {"step_s", seconds_since(data_start)},
           {"episode", episode.index}};
       metrics << row.dump() << std::endl;
+      to_tensorboard("train", row, done);
       char status[160];
       std::snprintf(status, sizeof(status), "loss %.4f q %.4f a %.4f T_S %.3f lr %.2e", loss_value,
                     row["query_loss"].get<double>(), row["align_loss"].get<double>(),

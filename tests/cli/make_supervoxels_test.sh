@@ -32,6 +32,10 @@ grep -q "1 computed, 0 skipped" "$work/first.log" || { cat "$work/first.log"; ex
 grep -q "0 computed, 1 skipped" "$work/second.log" || { cat "$work/second.log"; exit 1; }
 "$app" --dataset "$work/dataset.yaml" --force > "$work/third.log" 2>&1
 grep -q "1 computed, 0 skipped" "$work/third.log" || { cat "$work/third.log"; exit 1; }
+# --overlays draws the middle slice of finished volumes too.
+"$app" --dataset "$work/dataset.yaml" --overlays "$work/png" > "$work/overlay.log" 2>&1 ||
+  { cat "$work/overlay.log"; exit 1; }
+compgen -G "$work/png/image_7_z*.png" > /dev/null || { echo "no overlay written"; exit 1; }
 
 # Bad input: one clear line and a non-zero exit.
 if "$app" --dataset "$work/missing.yaml" > "$work/bad.log" 2>&1; then

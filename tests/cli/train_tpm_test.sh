@@ -55,6 +55,28 @@ expect_error "train.yaml.missing: config file not found" \
 expect_error "exists: pass --resume" "$train_tpm" --config "$work/train.yaml" --out "$work/run"
 "$train_tpm" --config "$work/train.yaml" --out "$work/run" --resume --log-level warn 2>/dev/null
 [[ "$(wc -l <"$work/run/metrics.jsonl")" == 3 ]] || fail "expected 3 metric rows after resume"
+# TensorBoard: every number of every metrics.jsonl row is a scalar train/<key> at its step (two
+# event files: the first run's and the resumed one's), read back by an independent decoder.
+py=python3
+[[ -x /usr/bin/python3 ]] && py=/usr/bin/python3  # Debian's, with python3-protobuf
+[[ "$(ls "$work/run"/events.out.tfevents.* | wc -l)" == 2 ]] || fail "expected 2 event files"
+"$py" "$repo/scripts/tensorboard_events.py" "$work/run" >"$work/events.csv" ||
+  fail "event files unreadable"
+"$py" - "$work/run/metrics.jsonl" "$work/events.csv" <<'PY' || fail "events differ from metrics"
+import csv, json, math, sys
+expected = {}
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    for key, value in row.items():
+        if isinstance(value, (int, float)) and key not in ("step", "episode"):
+            expected[("train/" + key, row["step"])] = float(value)
+got = {(r["tag"], int(r["step"])): float(r["value"])
+       for r in csv.DictReader(open(sys.argv[2])) if r["tag"].startswith("train/")}
+assert set(got) == set(expected), sorted(set(got) ^ set(expected))[:5]
+for key, value in expected.items():
+    assert math.isclose(got[key], value, rel_tol=1e-6, abs_tol=1e-30), (key, got[key], value)
+print(len(got), "scalars match")
+PY
 
 # Ctrl-C: the run stops after the current step, writes a checkpoint and exits with 130.
 "$train_tpm" --config "$work/train.yaml" --out "$work/interrupted" --steps 500 --log-level warn \

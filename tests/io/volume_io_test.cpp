@@ -3,12 +3,20 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <itkGDCMImageIO.h>
 #include <itkImage.h>
+#include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
+#include <itkImageSeriesWriter.h>
+#include <itkMetaDataObject.h>
+#include <itkNumericSeriesFileNames.h>
 #include <torch/torch.h>
 
+#include "protoseg/io/resample.h"
 #include "test_paths.h"
 
 namespace protoseg::io {
@@ -57,6 +65,76 @@ void expect_ramp(const Volume& volume) {
   const auto data = volume.data.to(torch::kFloat64);
   EXPECT_EQ(data[2][1][3].item<double>(), 213.0);  // ITK (i=3, j=1, k=2)
   EXPECT_EQ(data[0][3][4].item<double>(), 34.0);
+}
+
+// The ramp written as a DICOM series (one file per slice, GDCM through ITK) reads back, slices
+// in order, with its geometry; folders without a series are named errors.
+TEST(VolumeIoTest, DicomSeriesFolderReadsAsOneScan) {
+  const auto dir = fresh_temp_dir("dicom");
+  write_itk_ramp<int16_t>(dir / "ramp.nrrd");
+  using Image = itk::Image<int16_t, 3>;
+  using Slice = itk::Image<int16_t, 2>;
+  auto reader = itk::ImageFileReader<Image>::New();
+  reader->SetFileName((dir / "ramp.nrrd").string());
+  reader->Update();
+  const auto series = dir / "series";
+  fs::create_directories(series);
+  auto names = itk::NumericSeriesFileNames::New();
+  names->SetStartIndex(1);
+  names->SetEndIndex(3);
+  names->SetIncrementIndex(1);
+  names->SetSeriesFormat((series / "slice%03d.dcm").string());
+  // What a scanner writes into every slice: position, orientation, spacing, one series.
+  std::vector<std::unique_ptr<itk::MetaDataDictionary>> headers;
+  std::vector<itk::MetaDataDictionary*> header_pointers;
+  for (int k = 0; k < 3; ++k) {
+    auto header = std::make_unique<itk::MetaDataDictionary>();
+    auto set = [&](const char* tag, const std::string& value) {
+      itk::EncapsulateMetaData<std::string>(*header, tag, value);
+    };
+    set("0008|0060", "MR");
+    set("0020|000d", "1.2.826.0.1.3680043.2.1125.1");
+    set("0020|000e", "1.2.826.0.1.3680043.2.1125.2");
+    set("0020|0052", "1.2.826.0.1.3680043.2.1125.3");
+    set("0020|0013", std::to_string(k + 1));
+    // The ramp's x axis is flipped: origin (-10, 20, 5.5), slices 2.5 mm apart along z.
+    set("0020|0032", "-10\\20\\" + std::to_string(5.5 + 2.5 * k));
+    set("0020|0037", "-1\\0\\0\\0\\1\\0");
+    set("0028|0030", "0.75\\0.5");  // row spacing (y), column spacing (x)
+    set("0018|0050", "2.5");
+    header_pointers.push_back(header.get());
+    headers.push_back(std::move(header));
+  }
+  auto io = itk::GDCMImageIO::New();
+  io->KeepOriginalUIDOn();
+  auto writer = itk::ImageSeriesWriter<Image, Slice>::New();
+  writer->SetInput(reader->GetOutput());
+  writer->SetImageIO(io);
+  writer->SetFileNames(names->GetFileNames());
+  writer->SetMetaDataDictionaryArray(&header_pointers);
+  writer->Update();
+  // A file still reads as a file.
+  const Volume ramp = read_scan(dir / "ramp.nrrd");
+  expect_ramp(ramp);
+  // GDCM orders slices along the normal of the slice orientation (here -z, as x is flipped), so
+  // the series comes back stored the other way round; physically it is the same image.
+  const Volume dicom = read_scan(series);
+  EXPECT_EQ(dicom.geometry.size, ramp.geometry.size);
+  EXPECT_EQ(dicom.geometry.spacing, ramp.geometry.spacing);
+  EXPECT_NEAR(dicom.geometry.direction[8], -1.0, 1e-6);
+  EXPECT_NEAR(dicom.geometry.origin[2], 5.5 + 2 * 2.5, 1e-4);
+  EXPECT_TRUE(torch::equal(resample(dicom, ramp.geometry, Interpolation::kNearest).data,
+                           ramp.data));
+
+  const auto empty = fresh_temp_dir("no_dicom");
+  try {
+    read_scan(empty);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), empty.string() + ": no DICOM series in this folder");
+  }
+  std::ofstream(empty / "junk.dcm") << "not a DICOM file";
+  EXPECT_THROW(read_scan(empty), std::runtime_error);
 }
 
 TEST(VolumeIoTest, AxisOrderAndGeometryForEveryFormatAndDatatype) {

@@ -1,6 +1,7 @@
 #include "protoseg/sweep/sweep_plan.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -140,6 +141,40 @@ TEST_F(SweepTest, ConfiguredOrgansOrderTheColumnsAndMustBeInTheResults) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST_F(SweepTest, FinishedCellsAreArchivedAndAnArchivedCellCountsAsFinished) {
+  // Stand-ins for train-tpm and eval-fold that write what the real ones write into --out.
+  const fs::path bin = dir_ / "bin";
+  fs::create_directories(bin);
+  const std::string find_out =
+      "#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ \"$1\" = --out ]; then out=$2; fi; shift; done\n"
+      "mkdir -p \"$out\"\n";
+  std::ofstream(bin / "train-tpm") << find_out
+                                   << "touch \"$out/model.pth\"\n"
+                                      "echo '{\"step\": 10}' > \"$out/metrics.jsonl\"\n";
+  std::ofstream(bin / "eval-fold")
+      << find_out
+      << "echo '{\"means\": {\"CE-T\": {\"liver\": 0.5, \"mean\": 0.5}}}' > \"$out/results.json\"\n"
+         "echo 'volume,dice' > \"$out/per_volume.csv\"\n";
+  for (const char* name : {"train-tpm", "eval-fold"}) {
+    fs::permissions(bin / name, fs::perms::owner_all, fs::perm_options::add);
+  }
+  config_.archive = dir_ / "archive";
+  const SweepJob tpm = plan_sweep(config_, bin)[1];  // tpm fold 0 seed 1
+  ASSERT_TRUE(tpm.needs_training);
+  ASSERT_EQ(std::system(("bash -c " + shell_quote(tpm.command)).c_str()), 0) << tpm.command;
+  const fs::path cell = config_.archive / "tpm" / "fold0_seed1";
+  EXPECT_TRUE(fs::exists(cell / "metrics.jsonl"));
+  EXPECT_TRUE(fs::exists(cell / "eval_fold0_ep2" / "per_volume.csv"));
+  EXPECT_FALSE(fs::exists(cell / "model.pth"));  // checkpoints stay in the run folder
+  // A fresh clone has the archive but not the runs: the cell is finished and aggregated.
+  fs::remove_all(dir_ / "runs");
+  const auto jobs = plan_sweep(config_, bin);
+  EXPECT_TRUE(jobs[1].done);
+  EXPECT_EQ(jobs[1].results_file, cell / "eval_fold0_ep2" / "results.json");
+  EXPECT_FALSE(jobs[3].done);
+  EXPECT_NEAR(aggregate_sweep(config_, jobs).rows[0].mean[0], 0.5, 1e-12);
 }
 
 TEST_F(SweepTest, RowsMustNameKnownVariants) {

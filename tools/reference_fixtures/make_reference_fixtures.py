@@ -39,6 +39,7 @@ def main():
     import fixture_priors
     import fixture_protocol
     import fixture_augmentation
+    import fixture_checkpoint
 
     groups = {
         "encoder": lambda: fixture_encoder.write(args.out),
@@ -48,6 +49,7 @@ def main():
         "protocol": lambda: fixture_protocol.write(args.out, args.shared_data, args.derived),
         "augmentation": lambda: fixture_augmentation.write(args.out, args.shared_data,
                                                           args.derived),
+        "checkpoint": lambda: fixture_checkpoint.write(args.out),
     }
     for name, write in groups.items():
         if args.only is None or name in args.only:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -7,6 +8,13 @@
 #include <vector>
 
 namespace protoseg::data {
+
+/// Whether `code` names three voxel axes, one of L/R, A/P and S/I each (e.g. "LAS").
+bool valid_orientation(const std::string& code);
+
+/// The direction matrix (row-major 3 x 3, ITK's LPS world) of axis codes: column a is the unit
+/// vector axis a runs towards (L = +x, P = +y, S = +z; R, A and I the opposites).
+std::array<double, 9> orientation_direction(const std::string& code);
 
 /// A collection of volumes in the SSL-ALPNet layout: `image_{id}.nii.gz`,
 /// `label_{id}.nii.gz` and `supervoxels_{n_sv}/superpix-MIDDLE_{id}.nii.gz`, with `{id}` a
@@ -31,6 +39,12 @@ struct DatasetConfig {
   /// Evaluation folds: sets of indices into the id-sorted volume list (any order in the file;
   /// used in ascending order, the last being the support volume).
   std::vector<std::vector<int>> folds;
+  /// How the volumes are stored, for segmenting scans of other origins (`segment`): the axis
+  /// codes of the voxel axes x, y, z (each the direction the axis runs towards: L/R, A/P,
+  /// S/I; e.g. "LAS"), empty for "as the support scan"; and the in-plane extent of the stored
+  /// slices in mm (ABD-MRI: 256 x 1.25), 0 for "each scan's own".
+  std::string orientation;
+  double field_of_view = 0.0;
 
   template <class V>
   void visit(V& v) {
@@ -43,6 +57,8 @@ struct DatasetConfig {
     v.optional("n_sv", n_sv);
     v.required("labels", labels);
     v.required("folds", folds);
+    v.optional("orientation", orientation);
+    v.optional("field_of_view", field_of_view);
   }
 
   template <class V>
@@ -53,6 +69,10 @@ struct DatasetConfig {
     if (supervoxel_pattern.find("{id}") == std::string::npos) {
       v.invalid("supervoxel_pattern", "needs {id}");
     }
+    if (!orientation.empty() && !valid_orientation(orientation)) {
+      v.invalid("orientation", "must be three axis codes, one of L/R, A/P and S/I each, e.g. LAS");
+    }
+    if (field_of_view < 0) v.invalid("field_of_view", "must be >= 0 (0: each scan's own)");
     for (const auto& [organ, value] : labels) {
       if (value <= 0) v.invalid("labels", "label of '" + organ + "' must be positive");
     }

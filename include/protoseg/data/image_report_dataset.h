@@ -46,6 +46,12 @@ struct ImageReportSet {
   int64_t size() const { return static_cast<int64_t>(ids.size()); }
 };
 
+/// The model input of one image: [H, W] gray -> [1, size, size] float32, resized (area
+/// averaging when shrinking, bilinear when growing) and z-scored. Training, prolearn-eval and
+/// prolearn-predict all prepare images through this. Throws std::runtime_error naming `source`
+/// for a constant image.
+at::Tensor prepare_image(const at::Tensor& gray, int64_t size, const std::filesystem::path& source);
+
 /// Loads and resizes every record (images with area averaging when shrinking and bilinear
 /// interpolation when growing, masks nearest). Throws std::runtime_error naming the files when
 /// an image and its mask differ in size or an image is constant.

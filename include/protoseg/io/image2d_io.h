@@ -15,7 +15,8 @@ at::Tensor read_gray_image(const std::filesystem::path& file);
 /// Throws like read_gray_image.
 at::Tensor read_rgb_image(const std::filesystem::path& file);
 
-/// Writes a [H, W] (gray) or [H, W, 3] (RGB) uint8 tensor as PNG/JPEG by extension.
+/// Writes a [H, W] (gray) or [H, W, 3] (RGB) uint8 tensor as PNG/JPEG by extension, atomically
+/// (see write_file_atomically); throws std::runtime_error naming the file on failure.
 void write_image(const at::Tensor& image, const std::filesystem::path& file);
 
 }  // namespace protoseg::io

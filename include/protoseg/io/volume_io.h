@@ -13,6 +13,12 @@ namespace protoseg::io {
 /// when it is missing, unreadable or truncated, not 3D, or holds NaN or Inf voxels.
 Volume read_volume(const std::filesystem::path& file, c10::ScalarType dtype = c10::kFloat);
 
+/// Reads a scan from a file (as read_volume) or from a folder holding one DICOM series (GDCM
+/// through ITK: slices ordered by position, geometry from the headers). Throws
+/// std::runtime_error naming the folder when it holds no DICOM series or several, or a slice
+/// cannot be read.
+Volume read_scan(const std::filesystem::path& file_or_folder, c10::ScalarType dtype = c10::kFloat);
+
 /// Reads a 3D label map into int64. Throws like read_volume, and also when a voxel value is
 /// not an integer.
 Volume read_label_map(const std::filesystem::path& file);

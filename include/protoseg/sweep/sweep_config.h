@@ -54,6 +54,10 @@ struct SweepConfig {
   std::string name;
   /// Runs go to <out>/<variant>/fold<F>_seed<S>.
   std::filesystem::path out;
+  /// Optional folder kept under version control (docs/results/sweeps/<name>): every finished
+  /// cell's results.json and training logs are copied there, and a cell found there counts as
+  /// finished, so a table survives a fresh clone without its checkpoints. Empty: none.
+  std::filesystem::path archive;
   std::vector<int> folds = {0, 1, 2, 3, 4};
   std::vector<int> seeds = {2021};
   std::string protocol = "ep2";
@@ -71,6 +75,7 @@ struct SweepConfig {
   void visit(V& v) {
     v.required("name", name);
     v.required("out", out);
+    v.optional("archive", archive);
     v.optional("folds", folds);
     v.optional("seeds", seeds);
     v.optional("protocol", protocol);

@@ -14,10 +14,12 @@ struct SweepJob {
   int fold = 0;
   int seed = 0;
   std::filesystem::path run_dir;       ///< <out>/<variant>/fold<F>_seed<S>
-  std::filesystem::path results_file;  ///< eval-fold's results.json for this cell
+  std::filesystem::path results_file;  ///< eval-fold's results.json for this cell (the run's,
+                                       ///< or the archived copy when only that is complete)
   bool needs_training = false;         ///< a trained variant without model.pth yet
   bool done = false;                   ///< results_file holds every method the variant's rows name
-  /// train-tpm (with --resume, so an interrupted run continues) when needed, then eval-fold.
+  /// train-tpm (with --resume, so an interrupted run continues) when needed, then eval-fold,
+  /// then (with an archive) the copy of the cell's results and training logs into the archive.
   std::string command;
 };
 

@@ -48,6 +48,13 @@ struct Segmenter {
 Segmenter build_segmenter(SegmenterKind kind, const ProLearnConfig& config,
                           const text::WordPieceTokenizer& tokenizer, int64_t prototypes = 0);
 
+/// The best model of `kind` in a trained run (`run_dir/stage_folder(kind)/best.pt`; ProLearn's
+/// PSA sized from `run_dir/psa`), moved to `device`. `tokenizer` must outlive the segmenter.
+/// Throws std::runtime_error naming a missing or mismatched file.
+Segmenter load_trained_segmenter(SegmenterKind kind, const ProLearnConfig& config,
+                                 const text::WordPieceTokenizer& tokenizer,
+                                 const std::filesystem::path& run_dir, const c10::Device& device);
+
 /// Runs every stage `kind` needs in `run_dir` (resuming finished or interrupted ones with
 /// `resume`): saves config.yaml and paired_subset.csv, trains, and leaves the best model in
 /// run_dir/stage_folder(kind)/best.pt. Returns false when interrupted. With a `group` of
