@@ -123,8 +123,8 @@ TEST(VolumeIoTest, DicomSeriesFolderReadsAsOneScan) {
   EXPECT_EQ(dicom.geometry.spacing, ramp.geometry.spacing);
   EXPECT_NEAR(dicom.geometry.direction[8], -1.0, 1e-6);
   EXPECT_NEAR(dicom.geometry.origin[2], 5.5 + 2 * 2.5, 1e-4);
-  EXPECT_TRUE(torch::equal(resample(dicom, ramp.geometry, Interpolation::kNearest).data,
-                           ramp.data));
+  EXPECT_TRUE(
+      torch::equal(resample(dicom, ramp.geometry, Interpolation::kNearest).data, ramp.data));
 
   const auto empty = fresh_temp_dir("no_dicom");
   try {
