@@ -4,9 +4,12 @@
 #include <iostream>
 #include <string>
 
+#include "protoseg/core/allocator.h"
+
 namespace protoseg::core {
 
 int run_cli(const char* app_name, const std::function<int()>& body) {
+  retain_freed_memory();
   try {
     return body();
   } catch (const std::exception& e) {
