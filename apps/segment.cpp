@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
       overlay_dir;
   std::string organ_names, label_values, method = "avgest", device_name = "auto",
                                          log_level = "info";
-  int prototypes = 1, threads = 0, batch_size = 8;
+  int prototypes = 1, threads = 0, batch_size = 0;
   int64_t support_slice = -1;
   bool multi_class = false, force = false;
   app.add_option("--model", model_file, "model.pth of a train-tpm run")->required();
@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
   app.add_option("--overlay", overlay_dir, "PNG overlays of each organ's largest slice");
   app.add_option("--device", device_name, "cpu, cuda, cuda:N or auto");
   app.add_option("--threads", threads, "torch threads (0: all cores)");
-  app.add_option("--batch-size", batch_size, "slices per encoder call");
+  app.add_option("--batch-size", batch_size,
+                 "slices per encoder call (0: 2 on the CPU, the fastest there; 16 on a GPU)");
   app.add_flag("--force", force, "overwrite existing outputs");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
@@ -162,9 +163,9 @@ int main(int argc, char** argv) {
     options.multi_prototype = prototypes == 5;
     options.multi_class = multi_class;
     options.support_slice = support_slice;
-    options.batch_size = batch_size;
     options.seed = static_cast<uint64_t>(config.seed);
     options.device = core::resolve_device(device_name);
+    options.batch_size = batch_size > 0 ? batch_size : (options.device.is_cuda() ? 16 : 2);
     const core::Precision precision = core::resolve_precision(config.precision, options.device);
     core::configure_threads(threads);
 

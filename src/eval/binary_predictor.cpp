@@ -31,7 +31,12 @@ BinaryPredictor::BinaryPredictor(const models::TiedPrototypeHeadImpl& head,
   const int64_t slices = features.size(0);
   single_cosine_ = models::prototype_cosine(
       features, support.prototype.to(features.options()).expand({slices, -1}));
-  mixture_cosine_ = mixture_cosines(features, support.mixture);
+  if (support.mixture.means.defined()) mixture_cosine_ = mixture_cosines(features, support.mixture);
+}
+
+void BinaryPredictor::require_mixture() const {
+  TORCH_CHECK(mixture_cosine_.defined(),
+              "multi-prototype inference needs a support mixture; it was fitted with 0 components");
 }
 
 at::Tensor BinaryPredictor::upsample(const at::Tensor& grid) const {
@@ -51,6 +56,7 @@ at::Tensor BinaryPredictor::probability(bool multi_prototype, const at::Tensor& 
   const at::Tensor p = per_slice(prior, slices, single_cosine_.options());
   at::Tensor foreground;
   if (multi_prototype) {
+    require_mixture();
     foreground = mixture_foreground_probability(mixture_cosine_, support_.mixture.weights,
                                                 head_.sigma_foreground, head_.sigma_background, p,
                                                 head_.options.feature_dim());
@@ -71,6 +77,7 @@ at::Tensor BinaryPredictor::background_ratio(const at::Tensor& cosines) const {
 at::Tensor BinaryPredictor::score_map(bool multi_prototype) const {
   torch::NoGradGuard no_grad;
   if (!multi_prototype) return upsample(models::sphere_distance(single_cosine_));
+  require_mixture();
   return background_ratio(upsample(mixture_cosine_));  // cosines upsampled: [D, K, S, S]
 }
 
@@ -79,6 +86,7 @@ at::Tensor BinaryPredictor::ideal_priors(bool multi_prototype, const at::Tensor&
   torch::NoGradGuard no_grad;
   // The reference's five-prototype analysis upsamples the ratio itself (its OCP_MP, like
   // score_map, the cosines).
+  if (multi_prototype) require_mixture();
   const at::Tensor scores = reference_off_by_one && multi_prototype
                                 ? upsample(background_ratio(mixture_cosine_)).flatten(1)
                                 : score_map(multi_prototype).flatten(1);

@@ -62,10 +62,13 @@ at::Tensor binary_labels(const models::TiedPrototypeHeadImpl& head, const SliceE
         encode_slices(encoder, support_image.slice(0, z, z + 1), 1, options.device);
     at::Generator generator =
         at::detail::createCPUGenerator(data::episode_seed(options.seed, support_index++));
-    const SupportPrototypes support = make_support_prototypes(
-        features, mask.to(features.device()), head.sigma_foreground.item<double>(), {}, generator);
-    const BinaryPredictor predictor(head, support, query_features, size);
     const bool mp = options.multi_prototype;
+    SphericalMixtureOptions mixture;
+    if (!mp) mixture.components = 0;  // one prototype: no EM fit needed
+    const SupportPrototypes support =
+        make_support_prototypes(features, mask.to(features.device()),
+                                head.sigma_foreground.item<double>(), mixture, generator);
+    const BinaryPredictor predictor(head, support, query_features, size);
     at::Tensor prior = torch::tensor(0.5);
     if (options.prior == SegmentationPrior::kAvgEst) {
       prior = mp ? torch::tensor(

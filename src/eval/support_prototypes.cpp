@@ -34,8 +34,10 @@ SupportPrototypes make_support_prototypes(const at::Tensor& features, const at::
   SupportPrototypes support;
   support.prototype = models::masked_average_pooling(features, m.unsqueeze(0));
   support.foreground_fraction = pixels / static_cast<double>(m.numel());
-  support.mixture = fit_spherical_mixture(upsampled_features_under_mask(features, m),
-                                          sigma_foreground, generator, mixture_options);
+  if (mixture_options.components > 0) {
+    support.mixture = fit_spherical_mixture(upsampled_features_under_mask(features, m),
+                                            sigma_foreground, generator, mixture_options);
+  }
   return support;
 }
 

@@ -84,6 +84,29 @@ TEST_F(BinaryPredictorTest, SinglePrototypeRuleMatchesTheSegmenter) {
   EXPECT_TRUE(torch::equal(predictor.predict(false, torch::tensor(0.5)), expected));
 }
 
+// Without a mixture (components = 0) the single-prototype rule is unchanged and the
+// multi-prototype rules refuse with a clear error instead of reading an empty tensor.
+TEST_F(BinaryPredictorTest, SupportWithoutMixtureServesOnlyTheSinglePrototypeRule) {
+  SphericalMixtureOptions none;
+  none.components = 0;
+  at::Generator generator = at::detail::createCPUGenerator(3);
+  const at::Tensor support_features = torch::randn({1, 16, 8, 8});
+  const at::Tensor mask = torch::ones({8, 8});
+  const SupportPrototypes plain = make_support_prototypes(
+      support_features, mask, head_->sigma_foreground.item<double>(), none, generator);
+  EXPECT_FALSE(plain.mixture.means.defined());
+  SphericalMixtureOptions three;
+  three.components = 3;
+  const SupportPrototypes full = make_support_prototypes(
+      support_features, mask, head_->sigma_foreground.item<double>(), three, generator);
+  const BinaryPredictor without(*head_, plain, features_, 8);
+  const BinaryPredictor with(*head_, full, features_, 8);
+  EXPECT_TRUE(torch::equal(without.probability(false, torch::tensor(0.3)),
+                           with.probability(false, torch::tensor(0.3))));
+  EXPECT_THROW(without.probability(true, torch::tensor(0.3)), c10::Error);
+  EXPECT_THROW(without.ideal_priors(true, masks_, false), c10::Error);
+}
+
 TEST(SupportPrototypesTest, FeaturesUnderTheMaskEqualExplicitUpsampling) {
   torch::manual_seed(1);
   const at::Tensor features = torch::randn({1, 5, 4, 6});

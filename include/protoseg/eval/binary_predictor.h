@@ -46,6 +46,7 @@ class BinaryPredictor {
 
  private:
   at::Tensor upsample(const at::Tensor& grid) const;  // [D, ...h, w] -> [D, ..., S, S]
+  void require_mixture() const;  // throws unless the support came with a mixture
   // h_B / (h_F + h_B) of Eq. 8 from mixture cosines [D, K, ...] -> [D, ...].
   at::Tensor background_ratio(const at::Tensor& cosines) const;
 

@@ -21,7 +21,8 @@ at::Tensor upsampled_features_under_mask(const at::Tensor& features, const at::T
 
 /// MAP prototype and the multi-prototype mixture (EM on the L2-normalised foreground features
 /// at full resolution with the shared spread sigma_foreground, TPM Sec. 3.3). features
-/// [1, C, h, w] float32, mask [H, W] in {0, 1}. Throws std::invalid_argument for an empty mask.
+/// [1, C, h, w] float32, mask [H, W] in {0, 1}. With mixture_options.components == 0 no mixture
+/// is fitted (single-prototype inference). Throws std::invalid_argument for an empty mask.
 SupportPrototypes make_support_prototypes(const at::Tensor& features, const at::Tensor& mask,
                                           double sigma_foreground,
                                           const SphericalMixtureOptions& mixture_options,
