@@ -24,6 +24,7 @@
 #include "protoseg/core/device.h"
 #include "protoseg/core/flop_counter.h"
 #include "protoseg/core/logging.h"
+#include "protoseg/core/operator_profile.h"
 #include "protoseg/core/precision.h"
 #include "protoseg/core/threads.h"
 #include "protoseg/data/episode_prefetcher.h"
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
   int steps = 8;
   int warmup = 2;
   std::string precision_request = "fp32";
-  int cli_steps = 0;
+  int cli_steps = 0, profile_steps = 0;
   double probe_seconds = 1.0;
   std::vector<std::string> overrides;
   app.add_option("--config", config_file, "training YAML")->required();
@@ -105,6 +106,9 @@ int main(int argc, char** argv) {
   app.add_option("--set", overrides, "override a config key");
   app.add_option("--cli-steps", cli_steps,
                  "also run the real trainer for --warmup + N steps and time its steps (0: skip)");
+  app.add_option("--profile", profile_steps,
+                 "also run N framework steps under the operator profile and print where the time "
+                 "goes (0: skip)");
   app.add_option("--probe-seconds", probe_seconds,
                  "seconds per throughput measurement of the convolution and GEMM probe");
   CLI11_PARSE(app, argc, argv);
@@ -226,6 +230,27 @@ int main(int argc, char** argv) {
         floor_s > 0 ? median(framework) / floor_s : 0.0, floor_s,
         floor_s > 0 ? median(bare) / floor_s : 0.0, step_flops / 1e9 / median(framework),
         median(backward_s) / median(forward_s));
+
+    if (profile_steps > 0) {
+      core::OperatorProfile profile;
+      const auto start = Clock::now();
+      for (int i = 0; i < profile_steps; ++i) {
+        const train::EpisodeBatch batch = train::to_batch(prefetcher->next(), device);
+        (void)train_step.run(batch, train::learning_rate_at(config.optimizer, i)).loss;
+      }
+      const double total = seconds_since(start);
+      std::printf(
+          "\nOperators of %d framework steps (%.3f s per step), outermost only, by time:\n"
+          "| operator | calls per step | ms per step | share |\n",
+          profile_steps, total / profile_steps);
+      int shown = 0;
+      for (const auto& row : profile.rows()) {
+        if (++shown > 25) break;
+        std::printf("| %s | %.1f | %.1f | %.1f %% |\n", row.name.c_str(),
+                    static_cast<double>(row.calls) / profile_steps,
+                    1e3 * row.seconds / profile_steps, 100.0 * row.seconds / total);
+      }
+    }
 
     if (cli_steps > 0) {
       prefetcher.reset();  // its workers stop before the trainer starts its own
