@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "protoseg/core/cli_main.h"
+#include "protoseg/core/elapsed.h"
 #include "protoseg/core/precision.h"
 #include "protoseg/core/threads.h"
 #include "protoseg/models/language_guided_unet.h"
@@ -24,15 +25,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+using core::median;
 
 double time_it(const std::function<void()>& work) {
   const auto start = Clock::now();
   work();
-  return std::chrono::duration<double>(Clock::now() - start).count();
+  return core::seconds_since(start);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "protoseg/core/cli_main.h"
 #include "protoseg/core/compute_throughput.h"
 #include "protoseg/core/device.h"
+#include "protoseg/core/elapsed.h"
 #include "protoseg/core/flop_counter.h"
 #include "protoseg/core/logging.h"
 #include "protoseg/core/operator_profile.h"
@@ -40,15 +41,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using core::median;
+using core::seconds_since;
 
 double peak_rss_mib() {
   rusage usage{};

@@ -16,6 +16,7 @@
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
 #include "protoseg/core/device.h"
+#include "protoseg/core/elapsed.h"
 #include "protoseg/core/logging.h"
 #include "protoseg/core/precision.h"
 #include "protoseg/core/progress_bar.h"
@@ -101,10 +102,6 @@ std::map<std::string, int> choose_organs(const std::map<std::string, int>& known
 }
 
 // CT in Hounsfield units reaches far below zero; MR, and CT already windowed to 0..255, do not.
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 bool looks_like_hounsfield(const io::Volume& scan) { return scan.data.min().item<double>() < -500; }
 
 }  // namespace
@@ -277,15 +274,15 @@ int main(int argc, char** argv) {
         const io::Geometry grid =
             eval::scan_grid(scan.geometry, support_scan.geometry, grid_options);
         const at::Tensor image = eval::image_on_grid(scan, grid, query);
-        const double read_seconds = seconds_since(started);
+        const double read_seconds = core::seconds_since(started);
         const at::Tensor labels = eval::segment_volume(*model->head, encoder, support_image,
                                                        support_labels, image, organs, options);
-        const double inference_seconds = seconds_since(started) - read_seconds;
+        const double inference_seconds = core::seconds_since(started) - read_seconds;
         const io::Volume result = eval::labels_to_scan(labels, grid, scan.geometry);
         io::write_volume({result.data.to(torch::kInt), result.geometry}, output_of(query));
         spdlog::debug("{}: read and resample {:.2f} s, inference {:.2f} s, write {:.2f} s",
                       query.string(), read_seconds, inference_seconds,
-                      seconds_since(started) - read_seconds - inference_seconds);
+                      core::seconds_since(started) - read_seconds - inference_seconds);
         const double voxel_ml =
             scan.geometry.spacing[0] * scan.geometry.spacing[1] * scan.geometry.spacing[2] / 1000.0;
         for (const auto& [name, label] : organs) {
@@ -304,7 +301,7 @@ int main(int argc, char** argv) {
                 overlay_dir / (scan_stem(query) + "_" + name + "_z" + std::to_string(z) + ".png"));
           }
         }
-        const double seconds = seconds_since(started);
+        const double seconds = core::seconds_since(started);
         progress.update(static_cast<int64_t>(q + 1),
                         scan_stem(query) + " in " + std::to_string(seconds).substr(0, 5) + " s");
       } catch (const std::exception& e) {

@@ -5,13 +5,13 @@
 
 #include <torch/torch.h>
 
+#include "protoseg/core/elapsed.h"
+
 namespace protoseg::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using core::seconds_since;
 
 }  // namespace
 

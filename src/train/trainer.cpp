@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protoseg/core/device.h"
+#include "protoseg/core/elapsed.h"
 #include "protoseg/core/precision.h"
 #include "protoseg/core/progress_bar.h"
 #include "protoseg/core/threads.h"
@@ -30,9 +31,7 @@ namespace protoseg::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using core::seconds_since;
 
 // Keeps the lines of a JSON-lines log whose "step" is below `step` (a resumed run rewrites
 // what came after its checkpoint).
