@@ -21,6 +21,7 @@
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
 #include "protoseg/core/compute_throughput.h"
+#include "protoseg/core/convolution_census.h"
 #include "protoseg/core/device.h"
 #include "protoseg/core/elapsed.h"
 #include "protoseg/core/flop_counter.h"
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
   std::string precision_request = "fp32";
   int cli_steps = 0, profile_steps = 0;
   double probe_seconds = 1.0;
+  bool convolution_table = false;
   std::vector<std::string> overrides;
   app.add_option("--config", config_file, "training YAML")->required();
   app.add_option("--steps", steps, "timed steps of each kind");
@@ -105,6 +107,9 @@ int main(int argc, char** argv) {
                  "goes (0: skip)");
   app.add_option("--probe-seconds", probe_seconds,
                  "seconds per throughput measurement of the convolution and GEMM probe");
+  app.add_flag("--convolutions", convolution_table,
+               "also run every distinct convolution of one framework step alone (forward and "
+               "backward, recorded shapes, dtype and memory format) and print where its time goes");
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("bench-train", [&] {
@@ -132,6 +137,7 @@ int main(int argc, char** argv) {
     prefetcher.emplace([&](int64_t i) { return sampler.sample(i); }, 0, config.workers,
                        config.prefetch);
 
+    std::vector<core::ConvolutionCall> step_convolutions;  // of the first framework step
     std::vector<double> bare, framework, ratios, data_s, forward_s, backward_s, optimizer_s;
     // Operations of one step, counted during the first (untimed) iteration.
     int64_t step_flops = 0, encoder_forward_flops = 0, encoder_backward_flops = 0;
@@ -144,9 +150,13 @@ int main(int argc, char** argv) {
       const data::Episode episode = prefetcher->next();
       const train::EpisodeBatch batch = train::to_batch(episode, device);
       const double data = seconds_since(step_start);
+      std::unique_ptr<core::ConvolutionCensus> census;
+      if (i == 0 && convolution_table) census = std::make_unique<core::ConvolutionCensus>();
       const train::StepOutcome outcome =
           train_step.run(batch, train::learning_rate_at(config.optimizer, i));
       (void)outcome.loss;  // run() synchronises on the loss value
+      if (census) step_convolutions = census->calls();
+      census.reset();
       const double step = seconds_since(step_start);
       if (counter) {
         step_flops = counter->total();
@@ -224,6 +234,28 @@ int main(int argc, char** argv) {
         floor_s > 0 ? median(framework) / floor_s : 0.0, floor_s,
         floor_s > 0 ? median(bare) / floor_s : 0.0, step_flops / 1e9 / median(framework),
         median(backward_s) / median(forward_s));
+
+    if (convolution_table) {
+      const auto timings = core::time_convolutions(step_convolutions, device, probe_seconds / 4);
+      double total_s = 0;
+      int64_t total_flops = 0;
+      for (const auto& t : timings) {
+        total_s += t.count * t.seconds;
+        total_flops += t.count * t.call.flops();
+      }
+      std::printf(
+          "\nConvolutions of one framework step, each run alone on its recorded shapes (%zu "
+          "calls, %zu distinct): %.3f s per step = %.2fx the framework step, %.0f GFLOP/s\n"
+          "| convolution | calls | GFLOP each | ms each | GFLOP/s | ms per step | share |\n",
+          step_convolutions.size(), timings.size(), total_s, total_s / median(framework),
+          total_flops / 1e9 / total_s);
+      for (const auto& t : timings) {
+        std::printf("| %s | %lld | %.2f | %.2f | %.0f | %.1f | %.1f %% |\n",
+                    t.call.describe().c_str(), static_cast<long long>(t.count),
+                    t.call.flops() / 1e9, 1e3 * t.seconds, t.call.flops() / 1e9 / t.seconds,
+                    1e3 * t.count * t.seconds, 100.0 * t.count * t.seconds / total_s);
+      }
+    }
 
     if (profile_steps > 0) {
       core::OperatorProfile profile;

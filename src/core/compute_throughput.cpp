@@ -16,8 +16,9 @@ void synchronize(c10::Device device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index() < 0 ? -1 : device.index());
 }
 
-// Median seconds of `work` over repetitions filling about `budget` seconds (at least 3).
-double median_seconds(const std::function<void()>& work, c10::Device device, double budget) {
+}  // namespace
+
+double median_run_seconds(const std::function<void()>& work, c10::Device device, double budget) {
   work();  // warm-up: kernel selection, allocation
   synchronize(device);
   std::vector<double> times;
@@ -32,8 +33,6 @@ double median_seconds(const std::function<void()>& work, c10::Device device, dou
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
 }
-
-}  // namespace
 
 ComputeThroughput measure_compute_throughput(c10::Device device, c10::ScalarType dtype,
                                              double seconds) {
@@ -52,11 +51,12 @@ ComputeThroughput measure_compute_throughput(c10::Device device, c10::ScalarType
   };
 
   ComputeThroughput result;
-  const double forward_s = median_seconds([&] { (void)convolve(input, weight); }, device, seconds);
+  const double forward_s =
+      median_run_seconds([&] { (void)convolve(input, weight); }, device, seconds);
   result.convolution_forward = conv_flops / forward_s / 1e9;
 
   const at::Tensor grad_output = torch::randn_like(convolve(input, weight));
-  const double backward_s = median_seconds(
+  const double backward_s = median_run_seconds(
       [&] {
         (void)at::convolution_backward(grad_output, input, weight, c10::nullopt, {1, 1},
                                        {dilation, dilation}, {dilation, dilation}, false, {0, 0}, 1,
@@ -67,7 +67,7 @@ ComputeThroughput measure_compute_throughput(c10::Device device, c10::ScalarType
 
   const int64_t n = 2048;
   const at::Tensor a = torch::randn({n, n}, options), b = torch::randn({n, n}, options);
-  const double gemm_s = median_seconds([&] { (void)torch::mm(a, b); }, device, seconds);
+  const double gemm_s = median_run_seconds([&] { (void)torch::mm(a, b); }, device, seconds);
   result.gemm = 2.0 * n * n * n / gemm_s / 1e9;
   return result;
 }
