@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "protoseg/core/compute_throughput.h"
+#include "protoseg/core/convolution_cost.h"
 
 namespace protoseg::core {
 namespace {
@@ -92,12 +93,6 @@ void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
   recorded_calls.push_back(seen->call);
 }
 
-int64_t product(const std::vector<int64_t>& sizes, size_t from) {
-  int64_t p = 1;
-  for (size_t i = from; i < sizes.size(); ++i) p *= sizes[i];
-  return p;
-}
-
 auto key_of(const ConvolutionCall& c) {
   return std::tie(c.backward, c.input, c.weight, c.output, c.has_bias, c.stride, c.padding,
                   c.dilation, c.output_padding, c.transposed, c.groups, c.output_mask, c.dtype,
@@ -143,11 +138,7 @@ double time_one(const ConvolutionCall& call, c10::Device device, double seconds)
 }  // namespace
 
 int64_t ConvolutionCall::flops() const {
-  if (output.size() < 3 || weight.size() < 3) return 0;
-  // Per output element, (C_in / groups) k_h k_w multiply-adds; for a transposed convolution
-  // the roles of input and output swap.
-  const int64_t once = transposed ? 2 * product(input, 0) * product(weight, 1)
-                                  : 2 * product(output, 0) * product(weight, 1);
+  const int64_t once = convolution_cost(input, weight, output, transposed);
   if (!backward) return once;
   return once * ((output_mask[0] ? 1 : 0) + (output_mask[1] ? 1 : 0));
 }

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "protoseg/core/convolution_cost.h"
+
 namespace protoseg::core {
 namespace {
 
@@ -17,8 +19,11 @@ std::atomic<bool> counter_alive{false};
 
 // What the start callback learns (inputs are only readable there) for the end callback.
 struct ShapesSeen : at::ObserverContext {
+  bool backward = false;
+  std::vector<int64_t> input;        // [N, C_in, H, W]
   std::vector<int64_t> weight;       // [C_out, C_in / groups, k...]
   std::vector<int64_t> grad_output;  // convolution_backward: [N, C_out, H_out, W_out]
+  bool transposed = false;
 };
 
 int64_t product(const std::vector<int64_t>& sizes, size_t from) {
@@ -33,10 +38,8 @@ std::vector<int64_t> tensor_sizes(const c10::IValue& value) {
   return t.defined() ? t.sizes().vec() : std::vector<int64_t>{};
 }
 
-// 2 * (output elements) * (multiply-adds per output element), convolution of `weight`.
-int64_t convolution_cost(const std::vector<int64_t>& output, const std::vector<int64_t>& weight) {
-  if (output.size() < 3 || weight.size() < 3) return 0;
-  return 2 * product(output, 0) * product(weight, 1);
+bool flag(c10::ArrayRef<const c10::IValue> inputs, size_t i) {
+  return inputs.size() > i && inputs[i].isBool() && inputs[i].toBool();
 }
 
 int64_t matmul_cost(const char* name, c10::ArrayRef<const c10::IValue> inputs) {
@@ -51,16 +54,25 @@ int64_t matmul_cost(const char* name, c10::ArrayRef<const c10::IValue> inputs) {
 std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
   const char* name = fn.name();
   if (std::strcmp(name, "aten::convolution") == 0) {
+    // (input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)
     auto seen = std::make_unique<ShapesSeen>();
-    if (fn.inputs().size() > 1) seen->weight = tensor_sizes(fn.inputs()[1]);
+    if (fn.inputs().size() > 1) {
+      seen->input = tensor_sizes(fn.inputs()[0]);
+      seen->weight = tensor_sizes(fn.inputs()[1]);
+    }
+    seen->transposed = flag(fn.inputs(), 6);
     return seen;
   }
   if (std::strcmp(name, "aten::convolution_backward") == 0) {
+    // (grad_output, input, weight, bias_sizes, stride, padding, dilation, transposed, ...)
     auto seen = std::make_unique<ShapesSeen>();
+    seen->backward = true;
     if (fn.inputs().size() > 2) {
       seen->grad_output = tensor_sizes(fn.inputs()[0]);
+      seen->input = tensor_sizes(fn.inputs()[1]);
       seen->weight = tensor_sizes(fn.inputs()[2]);
     }
+    seen->transposed = flag(fn.inputs(), 7);
     return seen;
   }
   if (std::strcmp(name, "aten::mm") == 0 || std::strcmp(name, "aten::addmm") == 0 ||
@@ -73,12 +85,14 @@ std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
 void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
   auto* seen = static_cast<ShapesSeen*>(context);
   if (seen == nullptr || fn.outputs().empty()) return;
-  if (seen->grad_output.empty()) {  // forward: the output's shape
-    convolution_count += convolution_cost(tensor_sizes(fn.outputs()[0]), seen->weight);
+  if (!seen->backward) {
+    convolution_count += convolution_cost(seen->input, seen->weight, tensor_sizes(fn.outputs()[0]),
+                                          seen->transposed);
     return;
   }
   // Backward: one convolution's worth for each of grad_input and grad_weight computed.
-  const int64_t once = convolution_cost(seen->grad_output, seen->weight);
+  const int64_t once =
+      convolution_cost(seen->input, seen->weight, seen->grad_output, seen->transposed);
   for (size_t i = 0; i < 2 && i < fn.outputs().size(); ++i) {
     if (!tensor_sizes(fn.outputs()[i]).empty()) convolution_count += once;
   }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protoseg/config/load_config.h"
+#include "protoseg/core/elapsed.h"
 #include "protoseg/core/progress_bar.h"
 #include "protoseg/data/episode_prefetcher.h"
 #include "protoseg/eval/binary_predictor.h"
@@ -93,11 +94,16 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
     const int count = std::min(options.batch_size, options.episodes - done);
     std::vector<data::Episode> episodes;
     std::vector<at::Tensor> images;
+    auto phase_start = std::chrono::steady_clock::now();
     for (int i = 0; i < count; ++i) episodes.push_back(prefetcher.next());
+    priors.seconds_waiting += core::seconds_since(phase_start);
+    phase_start = std::chrono::steady_clock::now();
     for (const auto& e : episodes) images.push_back(e.support_image);
     for (const auto& e : episodes) images.push_back(e.query_image);
     const at::Tensor features =
         encode_slices(encoder, torch::stack(images), 2 * count, options.device);
+    priors.seconds_encoding += core::seconds_since(phase_start);
+    phase_start = std::chrono::steady_clock::now();
     for (int i = 0; i < count; ++i) {
       const data::Episode& e = episodes[static_cast<size_t>(i)];
       at::Generator generator =
@@ -138,10 +144,15 @@ TrainingPriors analyze_training_priors(const models::TiedPrototypeHeadImpl& head
       }
       priors.samples.push_back(s);
     }
+    priors.seconds_statistics += core::seconds_since(phase_start);
     done += count;
     progress.update(done);
   }
   progress.finish();
+  spdlog::info(
+      "prior analysis: {} episodes, {:.1f} s waiting for episodes, {:.1f} s encoder, {:.1f} s "
+      "prototypes and ideal priors",
+      options.episodes, priors.seconds_waiting, priors.seconds_encoding, priors.seconds_statistics);
   priors.average_single = finite_mean(priors.samples, &PriorSample::prior_single);
   priors.average_multi = finite_mean(priors.samples, &PriorSample::prior_multi);
   priors.linear_single = fit(priors.samples, &PriorSample::prior_single);

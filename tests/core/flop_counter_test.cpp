@@ -29,6 +29,21 @@ TEST(FlopCounterTest, NoInputGradientCountsTheWeightGradientOnly) {
   EXPECT_EQ(counter.convolution_flops(), kConvolution);
 }
 
+TEST(FlopCounterTest, TransposedConvolutionCountsPerInputElement) {
+  // 2 x 2, stride 2, 8 -> 3 channels: [1, 8, 4, 4] -> [1, 3, 8, 8], 3 x 2 x 2 multiply-adds per
+  // input element (counted per output element it would be 4x as many).
+  torch::nn::ConvTranspose2d up(torch::nn::ConvTranspose2dOptions(8, 3, 2).stride(2));
+  const at::Tensor input = torch::randn({1, 8, 4, 4}, torch::requires_grad());
+  FlopCounter counter;
+  const at::Tensor output = up(input);
+  ASSERT_EQ(output.sizes(), (std::vector<int64_t>{1, 3, 8, 8}));
+  constexpr int64_t kTransposed = 2 * (1 * 8 * 4 * 4) * (3 * 2 * 2);
+  EXPECT_EQ(counter.convolution_flops(), kTransposed);
+  counter.reset();
+  output.sum().backward();
+  EXPECT_EQ(counter.convolution_flops(), 2 * kTransposed);
+}
+
 TEST(FlopCounterTest, MatrixProductsByHand) {
   FlopCounter counter;
   (void)torch::mm(torch::randn({3, 5}), torch::randn({5, 7}));

@@ -48,6 +48,11 @@ struct TrainingPriors {
   MultiClassLinearPrior linear_multi_class;
   int episodes = 0;  ///< training episodes analysed
   std::vector<PriorSample> samples;
+  /// Wall-clock split of the analysis (logged, not saved): waiting for sampled episodes, the
+  /// encoder, and the prototypes, mixtures and ideal priors of the episodes.
+  double seconds_waiting = 0.0;
+  double seconds_encoding = 0.0;
+  double seconds_statistics = 0.0;
 };
 
 struct PriorAnalysisOptions {
