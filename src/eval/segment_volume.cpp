@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include "protoseg/data/supervoxel_episode_sampler.h"
@@ -110,9 +111,14 @@ at::Tensor multi_class_labels(const models::TiedPrototypeHeadImpl& head,
   std::vector<double> fractions;
   for (const auto& [name, label] : organs) {
     const at::Tensor mask = support_labels[z].eq(label).to(torch::kFloat);
+    if (!support_labels.eq(label).any().item<bool>()) {
+      throw std::runtime_error("the support volume shows no '" + name + "' on any slice");
+    }
     if (mask.sum().item<double>() == 0.0) {
-      throw std::runtime_error("support slice " + std::to_string(z) + " shows no '" + name +
-                               "': multi-class segmentation needs one slice showing every organ");
+      spdlog::warn(
+          "support slice {} shows no '{}': its prototype is empty and it is unlikely to "
+          "be found",
+          z, name);
     }
     masks.push_back(mask);
     fractions.push_back(mask.mean().item<double>());

@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "protoseg/config/load_config.h"
 #include "protoseg/io/volume_io.h"
 #include "protoseg/models/few_shot_segmenter.h"
 #include "real_supervoxels.h"
+#include "test_paths.h"
 
 namespace protoseg::eval {
 namespace {
@@ -108,6 +110,45 @@ TEST(MultiClassEvaluationRealDataTest, OneSupportSliceAllOrgansEncodedOnce) {
   // Each voxel gets one class: the organs' predictions never overlap.
   ASSERT_EQ(coverage.size(), 2u);
   for (const auto& [turn, claims] : coverage) EXPECT_LE(claims.max().item<int>(), 1) << turn;
+}
+
+// ABD-MRI id 32 has no slice showing all four organs: as in the reference, the organ missing
+// from the chosen slice gets an empty mask (a zero prototype) and the turn still scores every
+// organ.
+TEST(MultiClassEvaluationRealDataTest, SupportWithoutASliceShowingEveryOrgan) {
+  torch::manual_seed(0);
+  auto config = config::load_config<data::DatasetConfig>(
+      testing::source_path("configs/data/abd_mri.yaml"),
+      {"root=" + testing::shared_data("abd_mri").string()});
+  const std::vector<int> ids = data::VolumeDataset(config).ids();
+  const auto index_32 = std::find(ids.begin(), ids.end(), 32) - ids.begin();
+  ASSERT_LT(index_32, static_cast<int64_t>(ids.size()));
+  config.folds = {{0, static_cast<int>(index_32)}};  // support: id 32, query: id 1
+  const data::VolumeDataset dataset(config);
+  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                 models::TiedPrototypeHeadOptions());
+  model->eval();
+  const SliceEncoder encoder = [&](const at::Tensor& images) {
+    torch::NoGradGuard no_grad;
+    return model->encoder->forward(images);
+  };
+  FoldEvaluationOptions options;
+  options.image_size = 64;
+  options.batch_size = 64;
+  const auto records = evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, {},
+                                                 parse_multi_class_rules("ADNet++,CE-T"));
+  const at::Tensor labels_32 = io::read_label_map(dataset.label_path(index_32)).data;
+  std::set<std::string> organs_scored;
+  for (const auto& r : records) {
+    if (r.support_id != 32) continue;
+    organs_scored.insert(r.organ);
+    const at::Tensor slice = labels_32[r.support_slices[0]];
+    int shown = 0;
+    for (int label : {1, 2, 3, 4}) shown += slice.eq(label).any().item<bool>();
+    EXPECT_EQ(shown, 3) << "z = " << r.support_slices[0];
+    EXPECT_GE(r.dice, 0.0);
+  }
+  EXPECT_EQ(organs_scored.size(), 4u);
 }
 
 // The reference's query list (reference_compat): the first n - 2 volumes of the fold in every

@@ -107,6 +107,25 @@ TEST(SegmentVolumeTest, MethodNamesAndMissingPriors) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("shows no 'spleen'"), std::string::npos) << e.what();
   }
+  // An organ the volume shows, but not on the support slice, gets an empty prototype (as the
+  // reference) instead of an error.
+  options.multi_class = true;
+  try {
+    segment_volume(*head, encoder, torch::zeros({3, 32, 32}), labels, torch::zeros({2, 32, 32}),
+                   {{"liver", 1}, {"spleen", 4}}, options);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("shows no 'spleen' on any slice"), std::string::npos)
+        << e.what();
+  }
+  labels[2].slice(0, 8, 20).slice(1, 8, 20).fill_(4);
+  options.support_slice = 1;
+  const at::Tensor partial =
+      segment_volume(*head, encoder, torch::zeros({3, 32, 32}), labels, torch::zeros({2, 32, 32}),
+                     {{"liver", 1}, {"spleen", 4}}, options);
+  EXPECT_EQ(partial.sizes(), (std::vector<int64_t>{2, 32, 32}));
+  options.multi_class = false;
+  options.support_slice = -1;
   const at::Tensor ok = segment_volume(*head, encoder, torch::zeros({3, 32, 32}), labels,
                                        torch::zeros({2, 32, 32}), {{"liver", 1}}, options);
   EXPECT_EQ(ok.sizes(), (std::vector<int64_t>{2, 32, 32}));

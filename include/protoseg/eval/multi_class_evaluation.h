@@ -29,8 +29,9 @@ int64_t multi_class_support_slice(const at::Tensor& labels, const std::vector<in
 /// organ and rule in `rules` (`options.methods` is not used; AvgEst and LinEst need
 /// `options.priors` from a multi-foreground analysis). The queries of a turn are the other fold
 /// volumes; with `options.reference_compat` they are the reference's: the first n - 2 volumes
-/// of the fold, whichever is the support. Every volume goes through the encoder once. Throws
-/// std::runtime_error naming a support volume when no slice shows every organ.
+/// of the fold, whichever is the support. Every volume goes through the encoder once. When no slice
+/// of a support volume shows every organ (ABD-MRI id 32), a missing organ gets an empty mask
+/// and so a zero prototype, as in the reference, and a warning names the volume.
 std::vector<DiceRecord> evaluate_fold_multi_class(
     const models::TiedPrototypeHeadImpl& head, const SliceEncoder& encoder,
     const data::VolumeDataset& dataset, int fold, const FoldEvaluationOptions& options,

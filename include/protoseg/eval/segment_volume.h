@@ -43,8 +43,9 @@ struct VolumeSegmentationOptions {
 /// Labels of `query` [D, S, S] (0 background, else the organ's label value) from a support
 /// volume: support_image [D_s, S, S] and query [D, S, S] z-scored float32 on the segmentation
 /// grid, support_labels [D_s, S, S] int64, `organs` name -> label value. Throws
-/// std::runtime_error naming the organ when the support does not show it (or, multi-class,
-/// when no slice shows them all), and std::invalid_argument when a prior needs `priors`.
+/// std::runtime_error naming the organ when the support does not show it (multi-class: on no
+/// slice; an organ shown elsewhere but not on the support slice gets an empty prototype, as
+/// in the reference), and std::invalid_argument when a prior needs `priors`.
 at::Tensor segment_volume(const models::TiedPrototypeHeadImpl& head, const SliceEncoder& encoder,
                           const at::Tensor& support_image, const at::Tensor& support_labels,
                           const at::Tensor& query, const std::map<std::string, int>& organs,
