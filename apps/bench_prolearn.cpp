@@ -39,12 +39,16 @@ int main(int argc, char** argv) {
   CLI::App app{"Time ProLearn training steps against the bare encoder, and the PSA query"};
   int64_t size = 128, batch = 32, steps = 5, prototypes = 96, depth = 50;
   std::string precision_request = "bf16";
+  bool stride_in_1x1 = false;
   app.add_option("--image-size", size, "square input size (multiple of 32)");
   app.add_option("--batch-size", batch, "images per step");
   app.add_option("--steps", steps, "timed steps per model (after one warm-up)");
   app.add_option("--prototypes", prototypes, "PSA prototypes");
   app.add_option("--depth", depth, "ResNet depth");
   app.add_option("--precision", precision_request, "fp32, bf16 or auto");
+  app.add_flag("--stride-in-1x1", stride_in_1x1,
+               "bottleneck stride in the first 1x1 convolution (ResNet v1, as the Keras weights "
+               "of configs/prolearn need)");
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("bench-prolearn", [&] {
@@ -53,7 +57,8 @@ int main(int argc, char** argv) {
     const core::Precision precision = core::resolve_precision(precision_request, device);
     torch::manual_seed(0);
     const int64_t length = 24, text_dim = 256;
-    const auto guided = models::LanguageGuidedUNetOptions(depth).text_dim(text_dim);
+    const auto guided =
+        models::LanguageGuidedUNetOptions(depth).text_dim(text_dim).stride_in_1x1(stride_in_1x1);
     models::LanguageGuidedUNet image_only(models::LanguageGuidedUNetOptions(guided).guided(false));
     models::LanguageGuidedUNet text_guided(guided);
     models::TextTransformer text_encoder(models::TextTransformerOptions(30522).max_length(length));
