@@ -134,11 +134,12 @@ std::vector<DiceRecord> evaluate_fold_multi_class(const models::TiedPrototypeHea
           resize_slices(support_volume.labels[support.slice].eq(organ_labels[k]).unsqueeze(0), size,
                         size, true)[0];
       const double pixels = mask.sum().item<double>();
-      if (!support_volume.labels.eq(organ_labels[k]).any().item<bool>()) {
-        throw std::runtime_error(dataset.image_path(volumes[turn]).string() +
-                                 ": the support volume shows no '" + organs[k] + "' on any slice");
-      }
       if (pixels == 0.0) {
+        if (!support_volume.labels.eq(organ_labels[k]).any().item<bool>()) {
+          throw std::runtime_error(dataset.image_path(volumes[turn]).string() +
+                                   ": the support volume shows no '" + organs[k] +
+                                   "' on any slice");
+        }
         // As the reference: a support volume without a slice showing every organ gives the
         // missing organ an empty mask, so its prototype is zero and every cosine to it is 0.
         spdlog::warn(

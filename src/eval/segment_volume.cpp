@@ -111,10 +111,10 @@ at::Tensor multi_class_labels(const models::TiedPrototypeHeadImpl& head,
   std::vector<double> fractions;
   for (const auto& [name, label] : organs) {
     const at::Tensor mask = support_labels[z].eq(label).to(torch::kFloat);
-    if (!support_labels.eq(label).any().item<bool>()) {
-      throw std::runtime_error("the support volume shows no '" + name + "' on any slice");
-    }
     if (mask.sum().item<double>() == 0.0) {
+      if (!support_labels.eq(label).any().item<bool>()) {
+        throw std::runtime_error("the support volume shows no '" + name + "' on any slice");
+      }
       spdlog::warn(
           "support slice {} shows no '{}': its prototype is empty and it is unlikely to "
           "be found",

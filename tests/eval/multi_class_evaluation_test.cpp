@@ -17,6 +17,22 @@
 namespace protoseg::eval {
 namespace {
 
+// An untrained ResNet-18 (output stride 32) segmenter and its encoder, in eval mode: fast
+// enough to run whole folds of real volumes.
+struct UntrainedModel {
+  models::FewShotSegmenter segmenter{models::FewShotEncoderOptions().depth(18).output_stride(32),
+                                     models::TiedPrototypeHeadOptions()};
+  SliceEncoder encoder;
+  UntrainedModel() {
+    segmenter->eval();
+    auto model = segmenter;
+    encoder = [model](const at::Tensor& images) mutable {
+      torch::NoGradGuard no_grad;
+      return model->encoder->forward(images);
+    };
+  }
+};
+
 TEST(MultiClassSupportSliceTest, MostClassesThenRandomOrMostBalanced) {
   at::Tensor labels = torch::zeros({4, 10, 10}, torch::kLong);
   labels[0].slice(0, 0, 5).fill_(1);  // 2 classes
@@ -125,18 +141,14 @@ TEST(MultiClassEvaluationRealDataTest, SupportWithoutASliceShowingEveryOrgan) {
   ASSERT_LT(index_32, static_cast<int64_t>(ids.size()));
   config.folds = {{0, static_cast<int>(index_32)}};  // support: id 32, query: id 1
   const data::VolumeDataset dataset(config);
-  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
-                                 models::TiedPrototypeHeadOptions());
-  model->eval();
-  const SliceEncoder encoder = [&](const at::Tensor& images) {
-    torch::NoGradGuard no_grad;
-    return model->encoder->forward(images);
-  };
+  const UntrainedModel model;
+  const SliceEncoder& encoder = model.encoder;
   FoldEvaluationOptions options;
   options.image_size = 64;
   options.batch_size = 64;
-  const auto records = evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, {},
-                                                 parse_multi_class_rules("ADNet++,CE-T"));
+  const auto records =
+      evaluate_fold_multi_class(*model.segmenter->head, encoder, dataset, 0, options, {},
+                                parse_multi_class_rules("ADNet++,CE-T"));
   const at::Tensor labels_32 = io::read_label_map(dataset.label_path(index_32)).data;
   std::set<std::string> organs_scored;
   for (const auto& r : records) {
@@ -158,25 +170,20 @@ TEST(MultiClassEvaluationRealDataTest, QueriesOfEachTurn) {
   auto config = testing::abd_mri_with_supervoxels();
   config.folds = {{0, 1, 2}};  // ids 1, 2, 3
   const data::VolumeDataset dataset(config);
-  models::FewShotSegmenter model(models::FewShotEncoderOptions().depth(18).output_stride(32),
-                                 models::TiedPrototypeHeadOptions());
-  model->eval();
-  const SliceEncoder encoder = [&](const at::Tensor& images) {
-    torch::NoGradGuard no_grad;
-    return model->encoder->forward(images);
-  };
+  const UntrainedModel model;
+  const SliceEncoder& encoder = model.encoder;
   FoldEvaluationOptions options;
   options.image_size = 64;
   options.batch_size = 64;
   const auto rules = parse_multi_class_rules("ADNet++");
   std::set<std::pair<int, int>> ours, reference;
   for (const auto& r :
-       evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, {}, rules)) {
+       evaluate_fold_multi_class(*model.segmenter->head, encoder, dataset, 0, options, {}, rules)) {
     ours.insert({r.support_id, r.query_id});
   }
   options.reference_compat = true;
   for (const auto& r :
-       evaluate_fold_multi_class(*model->head, encoder, dataset, 0, options, {}, rules)) {
+       evaluate_fold_multi_class(*model.segmenter->head, encoder, dataset, 0, options, {}, rules)) {
     reference.insert({r.support_id, r.query_id});
   }
   EXPECT_EQ(ours, (std::set<std::pair<int, int>>{{1, 2}, {1, 3}, {2, 1}, {2, 3}, {3, 1}, {3, 2}}));
