@@ -10,116 +10,13 @@
 #include "protoseg/cluster/kmeans.h"
 #include "protoseg/config/load_config.h"
 #include "protoseg/train/archive_file.h"
+#include "protoseg/train/report_filter.h"
 
 namespace protoseg::train {
 namespace {
 
-/// Joins WordPiece tokens back into words ("cov", "##id" -> "covid").
-std::string join_tokens(const text::WordPieceTokenizer& tokenizer,
-                        const std::vector<int64_t>& ids) {
-  std::string sentence;
-  for (const int64_t id : ids) {
-    const std::string& piece = tokenizer.token(id);
-    if (piece.rfind("##", 0) == 0) {
-      sentence += piece.substr(2);
-    } else {
-      if (!sentence.empty()) sentence += ' ';
-      sentence += piece;
-    }
-  }
-  return sentence;
-}
-
-/// Per paired sample: image embedding, kept token ids, and token features of the filtered
-/// sentence.
-struct EncodedSamples {
-  torch::Tensor queries;    // [N, Dq] float32, host
-  torch::Tensor responses;  // [N, L, Dt] float32, host
-  torch::Tensor masks;      // [N, L] int64, host
-  std::vector<std::vector<int64_t>> kept_ids;
-};
-
-EncodedSamples encode_samples(models::LanguageGuidedUNet& teacher,
-                              models::TextEncoderImpl& text_encoder,
-                              const text::WordPieceTokenizer& tokenizer,
-                              const data::ImageReportSet& train, const std::vector<int64_t>& rows,
-                              double tau, int64_t length, const c10::Device& device,
-                              core::Precision precision, int64_t batch_size) {
-  EncodedSamples out;
-  std::vector<torch::Tensor> queries, responses, masks;
-  for (size_t start = 0; start < rows.size(); start += static_cast<size_t>(batch_size)) {
-    const std::vector<int64_t> batch_rows(
-        rows.begin() + static_cast<int64_t>(start),
-        rows.begin() + static_cast<int64_t>(std::min(rows.size(), start + batch_size)));
-    std::vector<std::string> reports;
-    for (const int64_t row : batch_rows) reports.push_back(train.reports[static_cast<size_t>(row)]);
-    const text::TokenBatch tokens = tokenizer.encode_batch(reports, length);
-    const torch::Tensor ids = tokens.ids.to(device), mask = tokens.attention_mask.to(device);
-    const torch::Tensor images =
-        train.images.index_select(0, torch::tensor(batch_rows, torch::kLong)).to(device);
-
-    std::vector<torch::Tensor> attention;
-    torch::Tensor pooled;
-    {
-      core::AutocastGuard autocast(device, precision);
-      const models::UNetFeatures features = teacher->encode(images);
-      pooled = features.pooled();
-      teacher->decode(features, text_encoder.forward(ids, mask), mask, &attention);
-    }
-    // Relevance of each token: attention averaged over guide layers, heads and image positions.
-    torch::Tensor relevance = torch::zeros(ids.sizes(), ids.options().dtype(torch::kFloat));
-    for (const torch::Tensor& weights : attention) relevance += weights.to(torch::kFloat).mean(1);
-    const torch::Tensor words =
-        mask.eq(1).logical_and(ids.ne(tokenizer.cls_id())).logical_and(ids.ne(tokenizer.sep_id()));
-    relevance = (relevance * words).to(torch::kCPU);
-    const torch::Tensor host_ids = ids.to(torch::kCPU), host_words = words.to(torch::kCPU);
-
-    for (size_t b = 0; b < batch_rows.size(); ++b) {
-      const auto share = relevance[static_cast<int64_t>(b)];
-      const double total = share.sum().item<double>();
-      const int64_t word_count = host_words[static_cast<int64_t>(b)].sum().item<int64_t>();
-      const int64_t best = share.argmax().item<int64_t>();
-      std::vector<int64_t> kept;
-      for (int64_t t = 0; t < length; ++t) {
-        if (!host_words[static_cast<int64_t>(b)][t].item<bool>()) continue;
-        const double normalised = total > 0 ? share[t].item<double>() / total : 0.0;
-        if (t == best || normalised * static_cast<double>(word_count) > tau) {
-          kept.push_back(host_ids[static_cast<int64_t>(b)][t].item<int64_t>());
-        }
-      }
-      out.kept_ids.push_back(kept);
-    }
-    // Encode the filtered sentences: [CLS] kept tokens [SEP], padded.
-    torch::Tensor filtered_ids = torch::full({static_cast<int64_t>(batch_rows.size()), length},
-                                             tokenizer.pad_id(), torch::kLong);
-    for (size_t b = 0; b < batch_rows.size(); ++b) {
-      const std::vector<int64_t>& kept = out.kept_ids[out.kept_ids.size() - batch_rows.size() + b];
-      filtered_ids[static_cast<int64_t>(b)][0] = tokenizer.cls_id();
-      for (size_t t = 0; t < kept.size(); ++t) {
-        filtered_ids[static_cast<int64_t>(b)][static_cast<int64_t>(t + 1)] = kept[t];
-      }
-      filtered_ids[static_cast<int64_t>(b)][static_cast<int64_t>(kept.size() + 1)] =
-          tokenizer.sep_id();
-    }
-    const torch::Tensor filtered_mask_host = filtered_ids.ne(tokenizer.pad_id()).to(torch::kLong);
-    const torch::Tensor filtered_mask = filtered_mask_host.to(device);
-    torch::Tensor features;
-    {
-      core::AutocastGuard autocast(device, precision);
-      features = text_encoder.forward(filtered_ids.to(device), filtered_mask);
-    }
-    queries.push_back(pooled.to(torch::kCPU, torch::kFloat));
-    responses.push_back(features.to(torch::kCPU, torch::kFloat));
-    masks.push_back(filtered_mask_host);
-  }
-  out.queries = torch::cat(queries);
-  out.responses = torch::cat(responses);
-  out.masks = torch::cat(masks);
-  return out;
-}
-
 /// Surrogate labels from HDBSCAN on the text features of the distinct filtered sentences.
-std::vector<int64_t> surrogate_labels(const EncodedSamples& samples, int64_t min_cluster_size,
+std::vector<int64_t> surrogate_labels(const FilteredReports& samples, int64_t min_cluster_size,
                                       int64_t& label_count) {
   std::map<std::vector<int64_t>, int64_t> sentence_of;
   std::vector<int64_t> sample_sentence, representative;
@@ -161,16 +58,10 @@ PsaPrototypes initialise_prototypes(
     const std::vector<int64_t>& paired_rows, const PsaConfig& config, int64_t token_length,
     uint64_t seed, const c10::Device& device, core::Precision precision, int64_t batch_size) {
   TORCH_CHECK(!paired_rows.empty(), "PSA initialisation needs at least one paired sample");
-  const bool teacher_training = teacher->is_training();
-  const bool text_training = text_encoder.is_training();
-  teacher->eval();
-  text_encoder.eval();
-  torch::NoGradGuard no_grad;
-  const EncodedSamples samples =
-      encode_samples(teacher, text_encoder, tokenizer, train, paired_rows, config.tau, token_length,
+  const FilteredReports samples =
+      filter_reports(teacher, text_encoder, tokenizer, train, paired_rows, config.tau, token_length,
                      device, precision, batch_size);
-  teacher->train(teacher_training);
-  text_encoder.train(text_training);
+  torch::NoGradGuard no_grad;
 
   PsaPrototypes out;
   out.rows = paired_rows;
