@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protoseg/sweep/mean_std.h"
+
 namespace protoseg::sweep {
 namespace {
 
@@ -20,15 +22,6 @@ nlohmann::json read_json(const std::filesystem::path& file) {
   } catch (const nlohmann::json::exception& error) {
     throw std::runtime_error(file.string() + ": malformed results: " + error.what());
   }
-}
-
-void mean_std(const std::vector<double>& values, double& mean, double& std) {
-  mean = 0.0;
-  for (double v : values) mean += v;
-  mean /= static_cast<double>(values.size());
-  double squares = 0.0;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  std = values.size() > 1 ? std::sqrt(squares / static_cast<double>(values.size() - 1)) : 0.0;
 }
 
 std::string cell(double mean, double std) {

@@ -1,0 +1,87 @@
+// prolearn-sweep: expands a ProLearn sweep YAML (variants x seeds) into prolearn-train /
+// prolearn-eval jobs (plan) and aggregates the finished ones into one table (table).
+// scripts/prolearn_sweep.sh runs the jobs.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "protoseg/config/load_config.h"
+#include "protoseg/core/cli_main.h"
+#include "protoseg/sweep/prolearn_sweep_config.h"
+#include "protoseg/sweep/prolearn_sweep_plan.h"
+#include "protoseg/sweep/prolearn_sweep_table.h"
+
+namespace fs = std::filesystem;
+using namespace protoseg;
+
+int main(int argc, char** argv) {
+  CLI::App app{"Plan and aggregate ProLearn sweeps (text fractions, baselines, seeds, ablations)"};
+  app.require_subcommand(1);
+  fs::path config_file, bin_dir = fs::path(argv[0]).parent_path();
+  int threads = 0;
+  std::vector<std::string> only;
+  auto* plan = app.add_subcommand("plan", "write <out>/<name>.jobs.txt with the unfinished jobs");
+  auto* table = app.add_subcommand(
+      "table", "aggregate finished runs into <out>/<name>.md and .csv (and the archive's)");
+  for (auto* command : {plan, table}) {
+    command->add_option("--config", config_file, "sweep YAML, e.g. configs/sweeps/...")->required();
+    command->add_option("--bin", bin_dir, "folder with prolearn-train and prolearn-eval");
+  }
+  plan->add_option("--only", only, "list only the jobs of these variants (default: all)")
+      ->delimiter(',');
+  plan->add_option("--threads", threads,
+                   "torch threads of every run (0: each run's configured default, all cores)")
+      ->check(CLI::NonNegativeNumber);
+  CLI11_PARSE(app, argc, argv);
+
+  return core::run_cli("prolearn-sweep", [&] {
+    const auto config = config::load_config<sweep::ProLearnSweepConfig>(config_file);
+    for (const std::string& name : only) {
+      if (config.variants.count(name) == 0) {
+        throw std::runtime_error(config_file.string() + ": --only names unknown variant '" + name +
+                                 "'");
+      }
+    }
+    const auto jobs = sweep::plan_prolearn_sweep(config, fs::absolute(bin_dir), threads);
+    fs::create_directories(config.out);
+    if (plan->parsed()) {
+      std::string list;
+      size_t finished = 0, pending = 0;
+      for (const auto& job : jobs) {
+        const bool selected =
+            only.empty() || std::find(only.begin(), only.end(), job.variant) != only.end();
+        if (!selected) continue;
+        if (job.done) {
+          ++finished;
+          continue;
+        }
+        ++pending;
+        list += job.command + "\n";
+      }
+      const fs::path job_list = config.out / (config.name + ".jobs.txt");
+      config::write_text_atomically(job_list, list);
+      std::fprintf(stderr, "%s: %zu runs, %zu finished, %zu to run\n", config.name.c_str(),
+                   finished + pending, finished, pending);
+      std::printf("%s\n", job_list.string().c_str());  // for scripts/prolearn_sweep.sh
+      return 0;
+    }
+    const sweep::ProLearnSweepTable result = sweep::aggregate_prolearn_sweep(config, jobs);
+    const std::string markdown = "ProLearn sweep '" + config.name +
+                                 "': per-image mean Dice and IoU, mean +- std (seeds) over the "
+                                 "seeds of each row\n\n" +
+                                 result.markdown();
+    for (const fs::path& dir : {config.out, config.archive}) {
+      if (dir.empty()) continue;
+      fs::create_directories(dir);
+      config::write_text_atomically(dir / (config.name + ".md"), markdown);
+      config::write_text_atomically(dir / (config.name + ".csv"), result.csv());
+    }
+    std::printf("%s", markdown.c_str());
+    return 0;
+  });
+}

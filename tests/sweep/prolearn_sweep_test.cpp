@@ -1,0 +1,191 @@
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "protoseg/config/config_error.h"
+#include "protoseg/config/load_config.h"
+#include "protoseg/sweep/prolearn_sweep_plan.h"
+#include "protoseg/sweep/prolearn_sweep_table.h"
+#include "test_paths.h"
+
+namespace protoseg::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ProLearnSweepTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::fresh_temp_dir("prolearn_sweep");
+    std::ofstream(dir_ / "sweep.yaml") << R"(name: demo
+out: runs
+archive: archive
+seeds: [42]
+variants:
+  text1: {config: qata.yaml, text_fraction: 0.01, seeds: [1, 2], set: ["model.weights=$W"]}
+  image_only: {config: qata.yaml, model: image-only}
+  unused: {config: qata.yaml, text_fraction: 0.5}
+rows:
+  - {label: ProLearn 1 %, variant: text1}
+  - {label: GuideSeg-style 1 %, variant: text1, model: guideseg}
+  - {label: "image-only, U-Net", variant: image_only, model: image-only}
+)";
+    config_ = config::load_config<ProLearnSweepConfig>(dir_ / "sweep.yaml");
+  }
+  static void write_metrics(const fs::path& run, const std::string& model, const std::string& split,
+                            double dice) {
+    const fs::path dir = run / ("eval_" + model + "_" + split);
+    fs::create_directories(dir);
+    std::ofstream(dir / "metrics.json")
+        << "{\"images\": 700, \"mean_dice\": " << dice << ", \"mean_iou\": " << dice / 2
+        << ", \"micro_dice\": 0, \"micro_iou\": 0}";
+  }
+  fs::path dir_;
+  ProLearnSweepConfig config_;
+};
+
+TEST_F(ProLearnSweepTest, ExpandsVariantsAndSeedsIntoResumableCommands) {
+  const auto jobs = plan_prolearn_sweep(config_, "/opt/bin");
+  // Variants in name order; a variant no row reads is not trained; text1 has its own seeds.
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].variant, "image_only");
+  EXPECT_EQ(jobs[0].seed, 42);
+  EXPECT_EQ(jobs[0].run_dir, fs::absolute(dir_ / "runs" / "image_only" / "seed42"));
+  EXPECT_EQ(jobs[0].command.find("--text-fraction"), std::string::npos) << jobs[0].command;
+  EXPECT_EQ(jobs[1].variant, "text1");
+  EXPECT_EQ(jobs[1].seed, 1);
+  EXPECT_EQ(jobs[2].seed, 2);
+  const std::string& command = jobs[2].command;
+  EXPECT_EQ(command.find("'/opt/bin/prolearn-train' --config"), 0u) << command;
+  EXPECT_NE(command.find(" --model prolearn --out "), std::string::npos) << command;
+  EXPECT_NE(command.find(" --resume --text-fraction 0.01 --set seed=2 --set \"model.weights=$W\""),
+            std::string::npos)
+      << command;
+  // Both models the rows read, on both splits, each scored only when its metrics are missing.
+  for (const std::string model : {"prolearn", "guideseg"}) {
+    for (const std::string split : {"val", "test"}) {
+      EXPECT_NE(command.find("'/opt/bin/prolearn-eval' --run '" + jobs[2].run_dir.string() +
+                             "' --model " + model + " --split " + split),
+                std::string::npos)
+          << command;
+    }
+  }
+  EXPECT_NE(command.find("[ -f '" + (jobs[2].run_dir / "eval_guideseg_test").string() +
+                         "/metrics.json' ] ||"),
+            std::string::npos)
+      << command;
+  // The archive receives the config, histories and scores.
+  EXPECT_NE(
+      command.find("mkdir -p '" + fs::absolute(dir_ / "archive" / "text1" / "seed2").string()),
+      std::string::npos)
+      << command;
+  EXPECT_EQ(command.find("threads"), std::string::npos);
+  EXPECT_NE(plan_prolearn_sweep(config_, "/opt/bin", 1)[2].command.find(" --set threads=1 &&"),
+            std::string::npos);
+}
+
+TEST_F(ProLearnSweepTest, RunIsDoneOnlyWithEveryScoreInTheRunOrTheArchive) {
+  auto jobs = plan_prolearn_sweep(config_, "/opt/bin");
+  write_metrics(jobs[1].run_dir, "prolearn", "val", 0.7);
+  write_metrics(jobs[1].run_dir, "prolearn", "test", 0.7);
+  write_metrics(jobs[1].run_dir, "guideseg", "val", 0.6);
+  EXPECT_FALSE(plan_prolearn_sweep(config_, "/opt/bin")[1].done);  // guideseg test missing
+  write_metrics(jobs[1].run_dir, "guideseg", "test", 0.6);
+  jobs = plan_prolearn_sweep(config_, "/opt/bin");
+  EXPECT_TRUE(jobs[1].done);
+  EXPECT_EQ(jobs[1].scores_dir, jobs[1].run_dir);
+  // A fresh clone has only the archive.
+  const fs::path archived = dir_ / "archive" / "image_only" / "seed42";
+  write_metrics(archived, "image-only", "val", 0.75);
+  write_metrics(archived, "image-only", "test", 0.75);
+  jobs = plan_prolearn_sweep(config_, "/opt/bin");
+  EXPECT_TRUE(jobs[0].done);
+  EXPECT_EQ(jobs[0].scores_dir, fs::absolute(archived));
+}
+
+TEST_F(ProLearnSweepTest, TableGivesMeanAndStdOverSeedsPerSplit) {
+  const auto planned = plan_prolearn_sweep(config_, "/opt/bin");
+  for (const auto& [job, dice] : {std::pair{planned[1], 0.70}, std::pair{planned[2], 0.80}}) {
+    for (const std::string split : {"val", "test"}) {
+      write_metrics(job.run_dir, "prolearn", split, dice);
+      write_metrics(job.run_dir, "guideseg", split, dice - 0.1);
+    }
+  }
+  const auto jobs = plan_prolearn_sweep(config_, "/opt/bin");
+  const ProLearnSweepTable table = aggregate_prolearn_sweep(config_, jobs);
+  EXPECT_EQ(table.expected_seeds, (std::vector<int>{2, 2, 1}));
+  ASSERT_EQ(table.scores.size(), 8u);  // 2 rows x 2 seeds x 2 splits
+  const std::string markdown = table.markdown();
+  // Sample std of 0.7 and 0.8 is 0.0707; IoU is half the Dice here.
+  EXPECT_NE(markdown.find("| ProLearn 1 % | 0.7500 +- 0.0707 (2) | 0.3750 +- 0.0354 (2) | "
+                          "0.7500 +- 0.0707 (2) | 0.3750 +- 0.0354 (2) | 2/2 |"),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("| image-only, U-Net | - | - | - | - | 0/1 |"), std::string::npos)
+      << markdown;
+  const std::string csv = table.csv();
+  EXPECT_EQ(csv.rfind("label,variant,model,seed,split,images,mean_dice,mean_iou\n", 0), 0u);
+  EXPECT_NE(csv.find("GuideSeg-style 1 %,text1,guideseg,2,test,700,0.700000,0.350000\n"),
+            std::string::npos)
+      << csv;
+}
+
+TEST_F(ProLearnSweepTest, OneSeedShowsTheValueAlone) {
+  const auto planned = plan_prolearn_sweep(config_, "/opt/bin");
+  write_metrics(planned[0].run_dir, "image-only", "val", 0.75);
+  write_metrics(planned[0].run_dir, "image-only", "test", 0.76);
+  const auto table = aggregate_prolearn_sweep(config_, plan_prolearn_sweep(config_, "/opt/bin"));
+  EXPECT_NE(
+      table.markdown().find("| image-only, U-Net | 0.7500 | 0.3750 | 0.7600 | 0.3800 | 1/1 |"),
+      std::string::npos)
+      << table.markdown();
+  EXPECT_NE(table.csv().find("\"image-only, U-Net\",image_only,image-only,42,val"),
+            std::string::npos)
+      << table.csv();
+}
+
+TEST_F(ProLearnSweepTest, MalformedMetricsAreNamed) {
+  const auto planned = plan_prolearn_sweep(config_, "/opt/bin");
+  write_metrics(planned[0].run_dir, "image-only", "val", 0.75);
+  const fs::path broken = planned[0].run_dir / "eval_image-only_test" / "metrics.json";
+  fs::create_directories(broken.parent_path());
+  std::ofstream(broken) << R"({"images": 700})";
+  try {
+    aggregate_prolearn_sweep(config_, plan_prolearn_sweep(config_, "/opt/bin"));
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(broken.string() + ": malformed prolearn-eval metrics"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(ProLearnSweepTest, RowsMustScoreAModelTheirVariantTrains) {
+  const auto error_of = [this](const std::string& variants_and_rows) -> std::string {
+    std::ofstream(dir_ / "bad.yaml") << "name: bad\nout: runs\n" << variants_and_rows;
+    try {
+      config::load_config<ProLearnSweepConfig>(dir_ / "bad.yaml");
+    } catch (const config::ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string image_only =
+      "variants:\n  image_only: {config: qata.yaml, model: image-only}\nrows:\n";
+  std::string what =
+      error_of(image_only + "  - {label: GuideSeg, variant: image_only, model: guideseg}\n");
+  EXPECT_NE(what.find("row 'GuideSeg' scores guideseg, but variant 'image_only' trains image-only"),
+            std::string::npos)
+      << what;
+  what = error_of(image_only + "  - {label: Missing, variant: text5}\n");
+  EXPECT_NE(what.find("row 'Missing' names unknown variant 'text5'"), std::string::npos) << what;
+  what = error_of(
+      "variants:\n  text1: {config: qata.yaml, model: prolearn}\nrows:\n"
+      "  - {label: ProLearn, variant: text1}\n");
+  EXPECT_NE(what.find("'variants.text1.text_fraction': must be in (0, 1]"), std::string::npos)
+      << what;
+}
+
+}  // namespace
+}  // namespace protoseg::sweep
