@@ -1,6 +1,8 @@
 // prolearn-diagnose: why ProLearn's approximated text helps or not, measured on a trained run:
 // the teacher's token relevance, the surrogate labels against the reports, the PSA's retrieval
-// accuracy, and Dice with the retrieved, a random, or the image's own report as guidance.
+// accuracy, Dice with the retrieved, a random, or the image's own report as guidance, and the
+// learnt weight of the guide layers.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <numeric>
@@ -48,6 +50,34 @@ std::string csv_quote(const std::string& text) { return "\"" + text + "\""; }
 nlohmann::json to_json(const eval::RetrievalAgreement& a) {
   return {
       {"top1", a.top1}, {"any_of_k", a.any_of_k}, {"chance", a.chance}, {"reachable", a.reachable}};
+}
+
+/// The learnt `scale` of every guide layer, by parameter name.
+nlohmann::json guide_scales(const torch::nn::Module& model) {
+  nlohmann::json scales = nlohmann::json::object();
+  for (const auto& parameter : model.named_parameters()) {
+    const std::string& name = parameter.key();
+    if (name.size() >= 6 && name.compare(name.size() - 6, 6, ".scale") == 0) {
+      scales[name] = parameter.value().item<double>();
+    }
+  }
+  return scales;
+}
+
+/// The set with every image given another image's report: the reports are passed one step
+/// along a random cycle, so no image keeps its own.
+data::ImageReportSet with_reports_of_others(const data::ImageReportSet& set,
+                                            std::mt19937_64& generator) {
+  std::vector<size_t> cycle(set.reports.size());
+  std::iota(cycle.begin(), cycle.end(), size_t{0});
+  std::shuffle(cycle.begin(), cycle.end(), generator);
+  data::ImageReportSet out = set;
+  for (size_t k = 0; k < cycle.size(); ++k) {
+    const size_t from = cycle[(k + 1) % cycle.size()];
+    out.reports[cycle[k]] = set.reports[from];
+    out.has_report[cycle[k]] = set.has_report[from];
+  }
+  return out;
 }
 
 std::vector<int64_t> all_rows(int64_t count) {
@@ -273,8 +303,23 @@ int main(int argc, char** argv) {
             .summary();
     dice["teacher_full_report"] = {{"mean_dice", teacher_result.mean_dice},
                                    {"mean_iou", teacher_result.mean_iou}};
+    // Does the teacher read its report at all? The same images, each with another image's report.
+    const data::ImageReportSet shuffled = with_reports_of_others(scored, generator);
+    const auto shuffled_result =
+        train::evaluate_segmentation(*teacher.module, teacher.bind(shuffled), scored, batch_size, 0,
+                                     device, precision)
+            .summary();
+    dice["teacher_other_report"] = {{"mean_dice", shuffled_result.mean_dice},
+                                    {"mean_iou", shuffled_result.mean_iou}};
+    spdlog::info("teacher on {}: mean Dice {:.4f} with the own report, {:.4f} with another's",
+                 dice_split, teacher_result.mean_dice, shuffled_result.mean_dice);
     summary["dice"] = dice;
     summary["dice_split"] = dice_split;
+
+    // 5. How much weight the decoders give the text at all: the learnt scale of each guide
+    // layer's cross-attention term (initialised to 0.01).
+    summary["guide_scales"] = {{"teacher", guide_scales(*teacher.module)},
+                               {"prolearn", guide_scales(*student.module)}};
     config::write_text_atomically(out_dir / "diagnosis.json", summary.dump(2) + "\n");
     spdlog::info(
         "retrieval on {}: top-1 zones {:.3f} (chance {:.3f}), laterality {:.3f} (chance {:.3f}), "

@@ -21,8 +21,12 @@ torch::Tensor sinusoidal_positions(int64_t count, int64_t dim,
   return table;
 }
 
-GuideLayerImpl::GuideLayerImpl(int64_t channels_, int64_t text_dim_, int64_t cross_heads_)
-    : channels(channels_), text_dim(text_dim_), cross_heads(cross_heads_) {
+GuideLayerImpl::GuideLayerImpl(int64_t channels_, int64_t text_dim_, int64_t cross_heads_,
+                               double initial_scale_)
+    : channels(channels_),
+      text_dim(text_dim_),
+      cross_heads(cross_heads_),
+      initial_scale(initial_scale_) {
   reset();
 }
 
@@ -43,7 +47,7 @@ void GuideLayerImpl::reset() {
       "cross_attention",
       torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(channels, cross_heads)));
   text_projection = register_module("text_projection", torch::nn::Linear(text_dim, channels));
-  scale = register_parameter("scale", torch::tensor(0.01));
+  scale = register_parameter("scale", torch::tensor(initial_scale));
 }
 
 torch::Tensor GuideLayerImpl::forward(const torch::Tensor& visual, const torch::Tensor& text,

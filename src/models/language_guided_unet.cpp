@@ -53,7 +53,10 @@ void LanguageGuidedUNetImpl::reset() {
   guides = register_module("guides", nn::ModuleList());
   ups = register_module("ups", nn::ModuleList());
   for (size_t stage = 0; stage < 3; ++stage) {  // strides 32 -> 16 -> 8 -> 4
-    if (options.guided()) guides->push_back(GuideLayer(widths[stage], options.text_dim()));
+    if (options.guided()) {
+      guides->push_back(
+          GuideLayer(widths[stage], options.text_dim(), /*cross_heads=*/4, options.guide_scale()));
+    }
     ups->push_back(UpBlock(widths[stage], widths[stage + 1]));
   }
   constexpr int64_t kHeadChannels = 16;

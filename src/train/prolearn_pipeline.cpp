@@ -59,6 +59,7 @@ models::LanguageGuidedUNetOptions unet_options(const UNetConfig& config, bool gu
       .decoder_channels(config.decoder_channels)
       .text_dim(text_dim)
       .guided(guided)
+      .guide_scale(config.guide_scale)
       .channels_last(config.channels_last);
 }
 

@@ -41,6 +41,34 @@ TEST(LanguageGuidedUNetTest, GuidedShapesAndAttentionOverRealTokens) {
   EXPECT_FALSE(torch::allclose(logits, unet->decode(features, text * 3, mask)));
 }
 
+TEST(LanguageGuidedUNetTest, GuideScaleSetsTheWeightOfTheText) {
+  torch::manual_seed(0);
+  LanguageGuidedUNet reference(small_unet(true));
+  torch::manual_seed(0);
+  LanguageGuidedUNet strong(small_unet(true).guide_scale(1.0));
+  for (const auto& guide : *reference->guides) {
+    EXPECT_FLOAT_EQ(guide->as<GuideLayer>()->scale.item<float>(), 0.01F);  // GuideSeg's
+  }
+  for (const auto& guide : *strong->guides) {
+    EXPECT_FLOAT_EQ(guide->as<GuideLayer>()->scale.item<float>(), 1.0F);
+  }
+  reference->eval();
+  strong->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor images = torch::randn({1, 1, 64, 64});
+  const torch::Tensor text = torch::randn({1, 4, 12}), other = torch::randn({1, 4, 12});
+  const torch::Tensor mask = torch::ones({1, 4});
+  auto text_effect = [&](LanguageGuidedUNet& unet) {
+    const UNetFeatures features = unet->encode(images);
+    return (unet->decode(features, text, mask) - unet->decode(features, other, mask))
+        .abs()
+        .mean()
+        .item<double>();
+  };
+  // Same weights but the scale: the text moves the output far more at 1.0 than at 0.01.
+  EXPECT_GT(text_effect(strong), 10 * text_effect(reference));
+}
+
 TEST(LanguageGuidedUNetTest, ImageOnlyModelTakesNoText) {
   torch::manual_seed(0);
   LanguageGuidedUNet unet(small_unet(false));

@@ -16,12 +16,13 @@ torch::Tensor sinusoidal_positions(int64_t count, int64_t dim, const torch::Tens
 
 /// One language-guided decoder layer (GuideSeg, Zhong et al. MICCAI 2023): self-attention over
 /// the visual tokens, then cross-attention from them to the text tokens, added with a learnable
-/// scale (initially 0.01). Queries and keys carry sinusoidal positions. Text tokens are
-/// projected token by token (Linear + LeakyReLU), so each attention weight belongs to one
-/// report token; padding tokens are masked out.
+/// scale (initially `initial_scale`, GuideSeg's 0.01). Queries and keys carry sinusoidal positions.
+/// Text tokens are projected token by token (Linear + LeakyReLU), so each attention weight belongs
+/// to one report token; padding tokens are masked out.
 class GuideLayerImpl : public torch::nn::Module {
  public:
-  GuideLayerImpl(int64_t channels, int64_t text_dim, int64_t cross_heads = 4);
+  GuideLayerImpl(int64_t channels, int64_t text_dim, int64_t cross_heads = 4,
+                 double initial_scale = 0.01);
   void reset();
   /// visual [B, N, C], text [B, L, text_dim], text_mask [B, L] (1 = real token) ->
   /// [B, N, C]. When `attention` is given it receives the cross-attention weights [B, N, L]
@@ -30,6 +31,7 @@ class GuideLayerImpl : public torch::nn::Module {
                         const torch::Tensor& text_mask, torch::Tensor* attention = nullptr);
 
   int64_t channels, text_dim, cross_heads;
+  double initial_scale;
   torch::nn::LayerNorm norm_self{nullptr}, norm_cross{nullptr}, norm_self_out{nullptr},
       norm_cross_out{nullptr};
   torch::nn::MultiheadAttention self_attention{nullptr}, cross_attention{nullptr};

@@ -28,6 +28,8 @@ struct LanguageGuidedUNetOptions {
   TORCH_ARG(int64_t, text_dim) = 256;
   /// With false the decoder has no guide layers: the image-only U-Net baseline.
   TORCH_ARG(bool, guided) = true;
+  /// Initial weight of each guide layer's text term (GuideSeg: 0.01).
+  TORCH_ARG(double, guide_scale) = 0.01;
   /// Channels-last (NHWC) convolutions, faster in bf16 on CPU.
   TORCH_ARG(bool, channels_last) = true;
 };

@@ -77,6 +77,9 @@ struct UNetConfig {
   int64_t text_dim = 256;
   int64_t text_layers = 2;
   int64_t text_heads = 4;
+  /// Initial weight of the guide layers' text term. GuideSeg's 0.01 leaves the text nearly
+  /// unread in a short schedule: AdamW moves it by at most about lr per step.
+  double guide_scale = 0.01;
 
   template <class V>
   void visit(V& v) {
@@ -90,6 +93,7 @@ struct UNetConfig {
     v.optional("text_dim", text_dim);
     v.optional("text_layers", text_layers);
     v.optional("text_heads", text_heads);
+    v.optional("guide_scale", guide_scale);
   }
   template <class V>
   void validate(V& v) const {
@@ -108,6 +112,7 @@ struct UNetConfig {
     if (text_encoder == "torchscript" && text_encoder_file.empty()) {
       v.invalid("text_encoder_file", "needed with text_encoder: torchscript");
     }
+    if (!(guide_scale >= 0)) v.invalid("guide_scale", "must be >= 0");
     if (text_dim < 1 || text_heads < 1 || text_dim % text_heads != 0) {
       v.invalid("text_dim", "must be a positive multiple of text_heads");
     }
