@@ -6,14 +6,20 @@
 #
 #   scripts/prolearn_table.sh configs/prolearn/qata_cpu.yaml [--fractions "0.01 0.5 0.1 0.05 0.25"]
 #                             [--out runs/qata_cpu] [--set key=value ...]
+#   scripts/prolearn_table.sh configs/sweeps/prolearn_qata.yaml [--only text1] [--jobs N]
 #
 # Finished stages are skipped and interrupted ones resume, so the script can be rerun.
 # Environment: PROTOSEG_BUILD_DIR (default build).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
 config="${1:?usage: scripts/prolearn_table.sh CONFIG [--fractions LIST] [--out DIR] [--set k=v]}"
 shift
+# A sweep YAML (configs/sweeps/prolearn_*.yaml: variants, seeds, rows) runs as a sweep, with
+# its options (--only VARIANT,... for one row, --jobs, --threads, --plan-only).
+if grep -q '^variants:' "$config"; then
+  exec bash "$(dirname "$0")/prolearn_sweep.sh" "$config" "$@"
+fi
+cd "$(dirname "$0")/.."
 fractions="0.01 0.5 0.1 0.05 0.25"
 out="runs/$(basename "$config" .yaml)"
 sets=()

@@ -68,6 +68,11 @@ sweep sweep.yaml > rescore.log 2>&1 || { cat rescore.log; exit 1; }
 [[ "$(stat -c %Y runs/text50/seed3/prolearn/history.csv)" == "$stamp" ]] ||
   { echo "the finished run was retrained"; exit 1; }
 
+# scripts/prolearn_table.sh given a sweep YAML runs the sweep.
+PROTOSEG_BUILD_DIR="$(dirname "$bin")" bash "$repo/scripts/prolearn_table.sh" sweep.yaml --plan-only \
+  > table.log 2>&1 || { cat table.log; exit 1; }
+grep -q "tiny: 3 runs, 3 finished, 0 to run" table.log || { cat table.log; exit 1; }
+
 # Bad input: an unknown variant is named.
 if sweep sweep.yaml --only text5 > bad.log 2>&1; then echo "--only text5 succeeded"; exit 1; fi
 grep -q "names unknown variant 'text5'" bad.log || { cat bad.log; exit 1; }
