@@ -34,8 +34,11 @@ for criterion in ("report", "laterality", "zones", "areas"):
     a = d["retrieval"][criterion]
     assert a["top1"] <= a["any_of_k"] <= a["reachable"] + 1e-9, (criterion, a)
 variants = {"prolearn_retrieved", "prolearn_random_prototype", "prolearn_matching_prototype",
-            "prolearn_own_report", "teacher_full_report"}
+            "prolearn_own_report", "teacher_full_report", "teacher_other_report"}
 assert set(d["dice"]) == variants, d["dice"].keys()
+scales = d["guide_scales"]  # three guide layers in each model, learnt from 0.01
+assert len(scales["teacher"]) == 3 and len(scales["prolearn"]) == 3, scales
+assert all(0.0 < v < 1.0 for m in scales.values() for v in m.values()), scales
 assert all(0.0 <= v["mean_dice"] <= 1.0 for v in d["dice"].values()), d["dice"]
 tokens = list(csv.DictReader(open(os.path.join(out, "token_relevance.csv"))))
 assert {t["token"] for t in tokens} >= {"left", "right", "lung"}, [t["token"] for t in tokens]
