@@ -232,7 +232,8 @@ int main(int argc, char** argv) {
 
     // 4. Dice with the guidance replaced: the retrieved responses (ProLearn as it runs), a
     // uniformly random prototype's response, the image's own report filtered and encoded by the
-    // teacher as the PSA encodes its prototypes (oracle), and the teacher with the full report.
+    // teacher as the PSA encodes its prototypes (oracle), and the teacher with its full report
+    // and with another image's.
     const data::ImageReportSet scored = data::load_image_report_set(
         train::read_image_report_split(config.data, dice_split), config.data.image_size);
     const train::FilteredReports own = train::filter_reports(
@@ -276,43 +277,39 @@ int main(int argc, char** argv) {
                                                mask.to(images.device()));
           };
     };
-    const std::vector<std::pair<std::string, train::SegmentationForward>> variants = {
-        {"prolearn_retrieved", student.bind(scored)},
-        {"prolearn_random_prototype", guided_by(prototype_guidance(random_prototype))},
-        {"prolearn_matching_prototype", guided_by(prototype_guidance(matching_prototype))},
-        {"prolearn_own_report", guided_by([&](const std::vector<int64_t>& rows) {
+    // Does the teacher read its report at all? The same images, each with another image's report.
+    const data::ImageReportSet shuffled = with_reports_of_others(scored, generator);
+    struct Variant {
+      std::string name;
+      torch::nn::Module* model;
+      train::SegmentationForward forward;
+    };
+    const std::vector<Variant> variants = {
+        {"prolearn_retrieved", student.module.get(), student.bind(scored)},
+        {"prolearn_random_prototype", student.module.get(),
+         guided_by(prototype_guidance(random_prototype))},
+        {"prolearn_matching_prototype", student.module.get(),
+         guided_by(prototype_guidance(matching_prototype))},
+        {"prolearn_own_report", student.module.get(),
+         guided_by([&](const std::vector<int64_t>& rows) {
            const torch::Tensor index = torch::tensor(rows, torch::kLong);
            return std::make_pair(own.responses.index_select(0, index),
                                  own.masks.index_select(0, index));
          })},
+        {"teacher_full_report", teacher.module.get(), teacher.bind(scored)},
+        {"teacher_other_report", teacher.module.get(), teacher.bind(shuffled)},
     };
     nlohmann::json dice;
-    for (const auto& [name, forward] : variants) {
+    for (const Variant& variant : variants) {
       const auto start = std::chrono::steady_clock::now();
-      const auto result = train::evaluate_segmentation(*student.module, forward, scored, batch_size,
-                                                       0, device, precision)
+      const auto result = train::evaluate_segmentation(*variant.model, variant.forward, scored,
+                                                       batch_size, 0, device, precision)
                               .summary();
-      dice[name] = {{"mean_dice", result.mean_dice}, {"mean_iou", result.mean_iou}};
-      spdlog::info("{} on {} ({} images): mean Dice {:.4f} ({:.0f} s)", name, dice_split,
+      dice[variant.name] = {{"mean_dice", result.mean_dice}, {"mean_iou", result.mean_iou}};
+      spdlog::info("{} on {} ({} images): mean Dice {:.4f} ({:.0f} s)", variant.name, dice_split,
                    result.images, result.mean_dice,
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
-    const auto teacher_result =
-        train::evaluate_segmentation(*teacher.module, teacher.bind(scored), scored, batch_size, 0,
-                                     device, precision)
-            .summary();
-    dice["teacher_full_report"] = {{"mean_dice", teacher_result.mean_dice},
-                                   {"mean_iou", teacher_result.mean_iou}};
-    // Does the teacher read its report at all? The same images, each with another image's report.
-    const data::ImageReportSet shuffled = with_reports_of_others(scored, generator);
-    const auto shuffled_result =
-        train::evaluate_segmentation(*teacher.module, teacher.bind(shuffled), scored, batch_size, 0,
-                                     device, precision)
-            .summary();
-    dice["teacher_other_report"] = {{"mean_dice", shuffled_result.mean_dice},
-                                    {"mean_iou", shuffled_result.mean_iou}};
-    spdlog::info("teacher on {}: mean Dice {:.4f} with the own report, {:.4f} with another's",
-                 dice_split, teacher_result.mean_dice, shuffled_result.mean_dice);
     summary["dice"] = dice;
     summary["dice_split"] = dice_split;
 

@@ -15,6 +15,7 @@
 #include "protoseg/sweep/prolearn_sweep_config.h"
 #include "protoseg/sweep/prolearn_sweep_plan.h"
 #include "protoseg/sweep/prolearn_sweep_table.h"
+#include "protoseg/sweep/sweep_output.h"
 
 namespace fs = std::filesystem;
 using namespace protoseg;
@@ -48,7 +49,6 @@ int main(int argc, char** argv) {
       }
     }
     const auto jobs = sweep::plan_prolearn_sweep(config, fs::absolute(bin_dir), threads);
-    fs::create_directories(config.out);
     if (plan->parsed()) {
       std::string list;
       size_t finished = 0, pending = 0;
@@ -63,8 +63,7 @@ int main(int argc, char** argv) {
         ++pending;
         list += job.command + "\n";
       }
-      const fs::path job_list = config.out / (config.name + ".jobs.txt");
-      config::write_text_atomically(job_list, list);
+      const fs::path job_list = sweep::write_job_list(config.out, config.name, list);
       std::fprintf(stderr, "%s: %zu runs, %zu finished, %zu to run\n", config.name.c_str(),
                    finished + pending, finished, pending);
       std::printf("%s\n", job_list.string().c_str());  // for scripts/prolearn_sweep.sh
@@ -75,12 +74,7 @@ int main(int argc, char** argv) {
                                  "': per-image mean Dice and IoU, mean +- std (seeds) over the "
                                  "seeds of each row\n\n" +
                                  result.markdown();
-    for (const fs::path& dir : {config.out, config.archive}) {
-      if (dir.empty()) continue;
-      fs::create_directories(dir);
-      config::write_text_atomically(dir / (config.name + ".md"), markdown);
-      config::write_text_atomically(dir / (config.name + ".csv"), result.csv());
-    }
+    sweep::write_sweep_table(config.out, config.archive, config.name, markdown, result.csv());
     std::printf("%s", markdown.c_str());
     return 0;
   });

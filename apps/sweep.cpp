@@ -11,6 +11,7 @@
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
 #include "protoseg/sweep/sweep_config.h"
+#include "protoseg/sweep/sweep_output.h"
 #include "protoseg/sweep/sweep_plan.h"
 #include "protoseg/sweep/sweep_table.h"
 
@@ -53,8 +54,7 @@ int main(int argc, char** argv) {
         pending.push_back(job);
         list += job.command + "\n";
       }
-      const fs::path job_list = config.out / (config.name + ".jobs.txt");
-      config::write_text_atomically(job_list, list);
+      const fs::path job_list = sweep::write_job_list(config.out, config.name, list);
       if (slurm && !pending.empty()) {
         fs::create_directories(config.out / "slurm");
         config::write_text_atomically(config.out / (config.name + ".sbatch"),
@@ -73,12 +73,7 @@ int main(int argc, char** argv) {
     const std::string markdown = "Sweep '" + config.name + "', protocol " + config.protocol +
                                  ": mean +- std of the per-fold mean Dice over folds x seeds\n\n" +
                                  result.markdown();
-    for (const fs::path& dir : {config.out, config.archive}) {
-      if (dir.empty()) continue;
-      fs::create_directories(dir);
-      config::write_text_atomically(dir / (config.name + ".md"), markdown);
-      config::write_text_atomically(dir / (config.name + ".csv"), result.csv());
-    }
+    sweep::write_sweep_table(config.out, config.archive, config.name, markdown, result.csv());
     std::printf("%s", markdown.c_str());
     return 0;
   });
