@@ -64,8 +64,10 @@ std::string archive_command(const SweepJob& job, const fs::path& archive_cell,
 }  // namespace
 
 std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_dir, int threads) {
-  const std::string suffix = config.protocol + (config.multi_class ? "_mc" : "") +
-                             (config.reference_compat ? "_compat" : "");
+  const std::string suffix =
+      config.protocol + (config.multi_class ? "_mc" : "") +
+      (config.reference_compat ? "_compat" : "") +
+      (config.eval_dataset.empty() ? std::string() : "_on_" + config.eval_dataset.stem().string());
   const std::string train_tpm = shell_quote((bin_dir / "train-tpm").string());
   const std::string eval_fold = shell_quote((bin_dir / "eval-fold").string());
   std::vector<SweepJob> jobs;
@@ -98,11 +100,15 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
         const std::string thread_limit =
             threads > 0 ? " --set threads=" + std::to_string(threads) : "";
         const std::string cell = " --fold " + std::to_string(fold);
-        std::string evaluate =
-            eval_fold + cell + " --protocol " + config.protocol + " --analysis-episodes " +
-            std::to_string(config.analysis_episodes) + " --out " + shell_quote(eval_dir.string()) +
-            (config.multi_class ? " --multi-class" : "") +
-            (config.reference_compat ? " --reference-compat" : "") + thread_limit;
+        std::string evaluate = eval_fold + cell + " --protocol " + config.protocol +
+                               " --analysis-episodes " + std::to_string(config.analysis_episodes) +
+                               " --out " + shell_quote(eval_dir.string()) +
+                               (config.multi_class ? " --multi-class" : "") +
+                               (config.reference_compat ? " --reference-compat" : "") +
+                               (config.eval_dataset.empty()
+                                    ? std::string()
+                                    : " --dataset " + shell_quote(config.eval_dataset.string())) +
+                               thread_limit;
         if (!methods.empty()) evaluate += " --methods " + shell_quote(methods);
         if (variant.train) {
           evaluate += " --run " + run;

@@ -215,6 +215,36 @@ TEST_F(SweepTest, RowsMustNameMethodsOfTheTableKind) {
       << plan_sweep(config, "/opt/bin")[0].command;
 }
 
+TEST_F(SweepTest, CrossDomainCellsShareTrainedRunsAndKeepTheirOwnEvaluation) {
+  std::ofstream(dir_ / "other.yaml") << "name: other\n";
+  std::ofstream(dir_ / "cross.yaml") << "name: cross\nout: runs\nfolds: [0]\nseeds: [1]\n"
+                                        "eval_dataset: other.yaml\n"
+                                        "variants: {tpm: {config: tpm.yaml}}\n"
+                                        "rows: [{label: CE-T, variant: tpm, method: CE-T}]\n";
+  const auto cross = config::load_config<SweepConfig>(dir_ / "cross.yaml");
+  const SweepJob job = plan_sweep(cross, "/opt/bin")[0];
+  const SweepJob in_domain = plan_sweep(config_, "/opt/bin")[1];  // tpm, fold 0, seed 1
+  EXPECT_EQ(job.run_dir, in_domain.run_dir);  // the in-domain sweep's trained model
+  EXPECT_EQ(job.results_file, job.run_dir / "eval_fold0_ep2_on_other" / "results.json");
+  const std::string dataset = " --dataset " + shell_quote((dir_ / "other.yaml").string());
+  EXPECT_NE(job.command.find(dataset), std::string::npos) << job.command;
+  EXPECT_EQ(in_domain.command.find("--dataset"), std::string::npos) << in_domain.command;
+  // An in-domain result does not finish the cross-domain cell.
+  write_results(in_domain, 0.5, 0.3);
+  EXPECT_TRUE(plan_sweep(config_, "/opt/bin")[1].done);
+  EXPECT_FALSE(plan_sweep(cross, "/opt/bin")[0].done);
+
+  std::ofstream(dir_ / "missing.yaml") << "name: m\nout: o\neval_dataset: nowhere.yaml\n"
+                                          "variants: {a: {config: c.yaml}}\n"
+                                          "rows: [{label: L, variant: a, method: CE-T}]\n";
+  try {
+    config::load_config<SweepConfig>(dir_ / "missing.yaml");
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("nowhere.yaml"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SweepSlurmTest, ArrayJobRunsOneListedCommandPerTask) {
   SweepConfig config;
   config.name = "t1";

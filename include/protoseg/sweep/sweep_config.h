@@ -64,6 +64,11 @@ struct SweepConfig {
   /// eval-fold --multi-class (Table 2) instead of the binary methods (Table 1).
   bool multi_class = false;
   bool reference_compat = false;
+  /// Cross-domain: evaluate every cell on this dataset's folds (eval-fold --dataset) instead of
+  /// the one it was trained on; the training priors stay the run's own. The evaluation folder
+  /// gets the suffix `_on_<file stem>`, so a sweep sharing `out` with the in-domain table keeps
+  /// both results. Empty: in domain.
+  std::filesystem::path eval_dataset;
   int analysis_episodes = 1000;
   /// Table columns in this order (dataset label names, e.g. the paper's liver, right_kidney,
   /// left_kidney, spleen); empty: every organ in the order the results list them.
@@ -81,6 +86,7 @@ struct SweepConfig {
     v.optional("protocol", protocol);
     v.optional("multi_class", multi_class);
     v.optional("reference_compat", reference_compat);
+    v.optional("eval_dataset", eval_dataset);
     v.optional("analysis_episodes", analysis_episodes);
     v.optional("organs", organs);
     v.required("variants", variants);
@@ -92,6 +98,9 @@ struct SweepConfig {
     if (seeds.empty()) v.invalid("seeds", "must list at least one seed");
     if (protocol != "ep1" && protocol != "ep2") v.invalid("protocol", "must be ep1 or ep2");
     if (multi_class && protocol != "ep2") v.invalid("multi_class", "needs protocol ep2");
+    if (!eval_dataset.empty() && !std::filesystem::is_regular_file(eval_dataset)) {
+      v.invalid("eval_dataset", "no dataset file " + eval_dataset.string());
+    }
     if (analysis_episodes < 3) v.invalid("analysis_episodes", "must be at least 3");
     if (variants.empty()) v.invalid("variants", "must define at least one variant");
     for (const SweepRow& row : rows) {
