@@ -14,6 +14,23 @@
 #include "test_paths.h"
 
 namespace protoseg::testing {
+namespace {
+
+/// Computes the supervoxels (n_sv of the dataset) of every volume that has none yet.
+void write_missing_supervoxels(const data::DatasetConfig& config) {
+  const data::VolumeDataset dataset(config);
+  supervoxel::SupervoxelOptions options;
+  options.n_sv = config.n_sv;
+  for (size_t i = 0; i < dataset.size(); ++i) {
+    const auto target = dataset.supervoxel_path(i);
+    if (std::filesystem::exists(target)) continue;
+    std::filesystem::create_directories(target.parent_path());
+    const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
+    io::write_volume({supervoxel::make_supervoxels(image, options), image.geometry}, target);
+  }
+}
+
+}  // namespace
 
 data::DatasetConfig abd_mri_with_supervoxels() {
   static std::once_flag once;
@@ -38,16 +55,7 @@ data::DatasetConfig abd_mri_with_supervoxels() {
     config.n_sv = 5000;
     config.labels = {{"liver", 1}, {"right_kidney", 2}, {"left_kidney", 3}, {"spleen", 4}};
     config.folds = {{0}, {1}};
-    const data::VolumeDataset dataset(config);
-    supervoxel::SupervoxelOptions options;
-    options.n_sv = config.n_sv;
-    for (size_t i = 0; i < dataset.size(); ++i) {
-      const auto target = dataset.supervoxel_path(i);
-      if (std::filesystem::exists(target)) continue;
-      std::filesystem::create_directories(target.parent_path());
-      const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
-      io::write_volume({supervoxel::make_supervoxels(image, options), image.geometry}, target);
-    }
+    write_missing_supervoxels(config);
   });
   return config;
 }
@@ -60,16 +68,7 @@ data::DatasetConfig abd_mri_all_with_supervoxels() {
                                                       {"root=" + shared_data("abd_mri").string()});
     config.supervoxel_root = std::filesystem::path(::testing::TempDir()) /
                              ("protoseg_" + std::to_string(::getpid())) / "abd_mri_all";
-    const data::VolumeDataset dataset(config);
-    supervoxel::SupervoxelOptions options;
-    options.n_sv = config.n_sv;
-    for (size_t i = 0; i < dataset.size(); ++i) {
-      const auto target = dataset.supervoxel_path(i);
-      if (std::filesystem::exists(target)) continue;
-      std::filesystem::create_directories(target.parent_path());
-      const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
-      io::write_volume({supervoxel::make_supervoxels(image, options), image.geometry}, target);
-    }
+    write_missing_supervoxels(config);
   });
   return config;
 }
@@ -98,16 +97,7 @@ data::DatasetConfig abd_ct_with_supervoxels() {
                                                       {"root=" + root.string()});
     config.supervoxel_root = root;
     config.folds = {{0}, {1}};
-    const data::VolumeDataset dataset(config);
-    supervoxel::SupervoxelOptions options;
-    options.n_sv = config.n_sv;
-    for (size_t i = 0; i < dataset.size(); ++i) {
-      const auto target = dataset.supervoxel_path(i);
-      if (std::filesystem::exists(target)) continue;
-      std::filesystem::create_directories(target.parent_path());
-      const io::Volume image = io::read_volume(dataset.image_path(i), torch::kFloat64);
-      io::write_volume({supervoxel::make_supervoxels(image, options), image.geometry}, target);
-    }
+    write_missing_supervoxels(config);
   });
   return config;
 }

@@ -54,40 +54,31 @@ struct Range {
   bool equal_keys = false;  ///< known to hold a single key value
 };
 
+// Moves (tmp, tmp_id) down from 1-based position i of the heap c[1..n], d[1..n].
+void sift_down(double* c, uint32_t* d, int64_t i, int64_t n, double tmp, uint32_t tmp_id) {
+  for (int64_t j = i << 1; j <= n;) {
+    if (j < n && c[j] < c[j + 1]) j += 1;
+    if (!(tmp < c[j])) break;
+    c[i] = c[j];
+    d[i] = d[j];
+    i = j;
+    j += j;
+  }
+  c[i] = tmp;
+  d[i] = tmp_id;
+}
+
 void heapsort(const Arrays& e, int64_t first, int64_t n) {
   double* c = e.cost + first - 1;  // 1-based heap indexing
   uint32_t* d = e.id + first - 1;
-  int64_t i, j;
-  for (int64_t l = n >> 1; l > 0; --l) {
-    const double tmp = c[l];
-    const uint32_t tmp_id = d[l];
-    for (i = l, j = l << 1; j <= n;) {
-      if (j < n && c[j] < c[j + 1]) j += 1;
-      if (!(tmp < c[j])) break;
-      c[i] = c[j];
-      d[i] = d[j];
-      i = j;
-      j += j;
-    }
-    c[i] = tmp;
-    d[i] = tmp_id;
-  }
+  for (int64_t l = n >> 1; l > 0; --l) sift_down(c, d, l, n, c[l], d[l]);
   for (; n > 1;) {
     const double tmp = c[n];
     const uint32_t tmp_id = d[n];
     c[n] = c[1];
     d[n] = d[1];
     n -= 1;
-    for (i = 1, j = 2; j <= n;) {
-      if (j < n && c[j] < c[j + 1]) j++;
-      if (!(tmp < c[j])) break;
-      c[i] = c[j];
-      d[i] = d[j];
-      i = j;
-      j += j;
-    }
-    c[i] = tmp;
-    d[i] = tmp_id;
+    sift_down(c, d, 1, n, tmp, tmp_id);
   }
 }
 
