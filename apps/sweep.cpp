@@ -47,9 +47,12 @@ int main(int argc, char** argv) {
     if (plan->parsed()) {
       std::string list;
       std::vector<sweep::SweepJob> pending;
+      size_t finished = 0, other_folds = 0;
       for (const auto& job : jobs) {
         const bool selected = only_folds.empty() || std::find(only_folds.begin(), only_folds.end(),
                                                               job.fold) != only_folds.end();
+        if (job.done) ++finished;
+        if (!job.done && !selected) ++other_folds;
         if (job.done || !selected) continue;
         pending.push_back(job);
         list += job.command + "\n";
@@ -60,8 +63,10 @@ int main(int argc, char** argv) {
         config::write_text_atomically(config.out / (config.name + ".sbatch"),
                                       sweep::slurm_script(config, pending, job_list));
       }
-      std::fprintf(stderr, "%s: %zu jobs, %zu finished, %zu to run\n", config.name.c_str(),
-                   jobs.size(), jobs.size() - pending.size(), pending.size());
+      std::fprintf(stderr, "%s: %zu jobs, %zu finished, %zu to run", config.name.c_str(),
+                   jobs.size(), finished, pending.size());
+      if (other_folds > 0) std::fprintf(stderr, ", %zu unfinished in other folds", other_folds);
+      std::fprintf(stderr, "\n");
       if (slurm) {
         std::fprintf(stderr, "submit with: sbatch %s\n",
                      (config.out / (config.name + ".sbatch")).string().c_str());
