@@ -16,6 +16,7 @@
 #include <itkNumericSeriesFileNames.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "protoseg/io/resample.h"
 #include "test_paths.h"
 
@@ -23,6 +24,7 @@ namespace protoseg::io {
 namespace {
 
 namespace fs = std::filesystem;
+using protoseg::testing::expect_error;
 using protoseg::testing::fresh_temp_dir;
 using protoseg::testing::shared_data;
 
@@ -229,17 +231,6 @@ TEST(VolumeIoRealDataTest, TotalSegmentatorInt16WithSformOnly) {
   const Volume mr = read_volume(shared_data("totalseg_examples/example_mr_sm.nii.gz"));
   EXPECT_EQ(mr.data.sizes(), (std::vector<int64_t>{20, 91, 117}));
   EXPECT_NEAR(mr.geometry.direction[0], 1.0, 1e-6);  // RAS -3 on x -> LPS +1
-}
-
-// Expects `body` to throw std::runtime_error whose message contains `needle`.
-template <class Body>
-void expect_error(Body body, const std::string& needle) {
-  try {
-    body();
-    FAIL() << "expected an error containing '" << needle << "'";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
 }
 
 TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {

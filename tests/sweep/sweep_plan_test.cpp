@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "expect_error.h"
 #include "protoseg/config/load_config.h"
 #include "protoseg/sweep/sweep_table.h"
 #include "test_paths.h"
@@ -132,15 +133,9 @@ TEST_F(SweepTest, ConfiguredOrgansOrderTheColumnsAndMustBeInTheResults) {
   EXPECT_NEAR(table.rows[0].mean[0], 0.3, 1e-12);
   EXPECT_NEAR(table.rows[0].mean[1], 0.5, 1e-12);
   config_.organs = {"liver", "left_kidney"};
-  try {
-    aggregate_sweep(config_, jobs);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(jobs[1].results_file.string() +
-                                         ": no organ 'left_kidney' for method 'CE-T'"),
-              std::string::npos)
-        << e.what();
-  }
+  testing::expect_error(
+      [&] { aggregate_sweep(config_, jobs); },
+      jobs[1].results_file.string() + ": no organ 'left_kidney' for method 'CE-T'");
 }
 
 TEST_F(SweepTest, FinishedCellsAreArchivedAndAnArchivedCellCountsAsFinished) {
@@ -180,12 +175,8 @@ TEST_F(SweepTest, FinishedCellsAreArchivedAndAnArchivedCellCountsAsFinished) {
 TEST_F(SweepTest, RowsMustNameKnownVariants) {
   std::ofstream(dir_ / "bad.yaml") << "name: x\nout: o\nvariants: {a: {config: c.yaml}}\n"
                                       "rows: [{label: L, variant: b, method: CE-T}]\n";
-  try {
-    config::load_config<SweepConfig>(dir_ / "bad.yaml");
-    FAIL() << "expected an error";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown variant 'b'"), std::string::npos) << e.what();
-  }
+  testing::expect_error([&] { config::load_config<SweepConfig>(dir_ / "bad.yaml"); },
+                        "unknown variant 'b'");
 }
 
 TEST_F(SweepTest, RowsMustNameMethodsOfTheTableKind) {
@@ -200,12 +191,9 @@ TEST_F(SweepTest, RowsMustNameMethodsOfTheTableKind) {
                                             "row 'L': unknown inference method "
                                             "'ADNet++'"},
         {"multi.yaml", "row 'M': unknown multi-class rule 'CE-T_MP'"}}) {
-    try {
-      config::load_config<SweepConfig>(dir_ / file);
-      ADD_FAILURE() << file << ": expected an error";
-    } catch (const std::exception& e) {
-      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-    }
+    const fs::path path = dir_ / file;
+    SCOPED_TRACE(file);
+    testing::expect_error([&] { config::load_config<SweepConfig>(path); }, expected);
   }
   std::ofstream(dir_ / "multi_ok.yaml") << variants << "multi_class: true\n"
                                         << "rows: [{label: M, variant: a, method: ADNet++}]\n";
@@ -237,12 +225,8 @@ TEST_F(SweepTest, CrossDomainCellsShareTrainedRunsAndKeepTheirOwnEvaluation) {
   std::ofstream(dir_ / "missing.yaml") << "name: m\nout: o\neval_dataset: nowhere.yaml\n"
                                           "variants: {a: {config: c.yaml}}\n"
                                           "rows: [{label: L, variant: a, method: CE-T}]\n";
-  try {
-    config::load_config<SweepConfig>(dir_ / "missing.yaml");
-    FAIL() << "expected an error";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("nowhere.yaml"), std::string::npos) << e.what();
-  }
+  testing::expect_error([&] { config::load_config<SweepConfig>(dir_ / "missing.yaml"); },
+                        "nowhere.yaml");
 }
 
 TEST(SweepSlurmTest, ArrayJobRunsOneListedCommandPerTask) {
