@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
+#include "expect_error.h"
+
 namespace protoseg::core {
 namespace {
 
@@ -25,12 +27,8 @@ TEST(DeviceTest, UnknownRequestIsRejected) {
 
 TEST(DeviceTest, CudaWithoutCudaIsAClearError) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "CUDA is available on this machine";
-  try {
-    resolve_device("cuda");
-    FAIL() << "expected std::runtime_error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("CUDA is not available"), std::string::npos) << e.what();
-  }
+  testing::expect_error<std::runtime_error>([&] { resolve_device("cuda"); },
+                                            "CUDA is not available");
 }
 
 TEST(DeviceTest, CudaResolvesWhenPresent) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "protoseg/io/volume_io.h"
 #include "real_supervoxels.h"
 #include "test_paths.h"
@@ -26,14 +27,9 @@ TEST(SupervoxelEpisodeSamplerTest, MissingSupervoxelsNameTheCommandThatMakesThem
   config.supervoxel_root = testing::fresh_temp_dir("empty");
   config.folds = {{0}};
   const VolumeDataset dataset(config);
-  try {
-    SupervoxelEpisodeSampler sampler(dataset, {1}, {}, 1);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("make-supervoxels --dataset"), std::string::npos)
-        << e.what();
-    EXPECT_NE(std::string(e.what()).find("superpix-MIDDLE_2.nii.gz"), std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { SupervoxelEpisodeSampler sampler(dataset, {1}, {}, 1); }, "make-supervoxels --dataset",
+      "superpix-MIDDLE_2.nii.gz");
 }
 
 class SupervoxelEpisodeSamplerRealDataTest : public ::testing::Test {
@@ -149,13 +145,9 @@ TEST_F(SupervoxelEpisodeSamplerRealDataTest, ImpossibleConstraintsFailAtConstruc
   const VolumeDataset dataset(config_);
   SupervoxelEpisodeOptions options;
   options.min_support_pixels = 256 * 256 + 1;
-  try {
-    SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0), options, 1);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("episodes can never be drawn"), std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { SupervoxelEpisodeSampler sampler(dataset, dataset.training_indices(0), options, 1); },
+      "episodes can never be drawn");
 }
 
 TEST_F(SupervoxelEpisodeSamplerRealDataTest, MultiForegroundEpisodesShareTheSupportSlice) {
@@ -184,7 +176,9 @@ TEST_F(SupervoxelEpisodeSamplerRealDataTest, MultiForegroundEpisodesShareTheSupp
       const at::Tensor ids = labels[e.support_slice].masked_select(support_k);
       const int id = ids.min().item<int>();
       ASSERT_EQ(ids.max().item<int>(), id);
-      if (k == 1) EXPECT_EQ(id, e.label);
+      if (k == 1) {
+        EXPECT_EQ(id, e.label);
+      }
       EXPECT_TRUE(torch::equal(support_k, labels[e.support_slice].eq(id)));
       EXPECT_TRUE(torch::equal(e.query_labels.eq(k), labels[e.query_slice].eq(id)));
     }

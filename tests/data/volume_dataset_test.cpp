@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "expect_error.h"
 #include "protoseg/config/load_config.h"
 #include "test_paths.h"
 
@@ -100,12 +101,8 @@ TEST(VolumeDatasetTest, EmptyOrMissingFoldersAndBadFoldsAreClearErrors) {
   }
   std::ofstream(config.root / "image_7.nii.gz") << "x";
   config.folds = {{0, 1}};
-  try {
-    VolumeDataset dataset(config);
-    FAIL();
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("fold 0 names volume index 1"), std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>([&] { VolumeDataset dataset(config); },
+                                            "fold 0 names volume index 1");
   config.root = "/nonexistent/folder";
   EXPECT_THROW(VolumeDataset{config}, std::runtime_error);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "protoseg/io/volume_io.h"
 #include "protoseg/models/few_shot_segmenter.h"
 #include "real_supervoxels.h"
@@ -98,24 +99,15 @@ TEST_F(FoldEvaluationRealDataTest, MissingPriorsAndOrgansAreNamed) {
   const data::VolumeDataset dataset(config_);
   options_.priors = nullptr;
   options_.methods = {{PriorRule::kLinEst, false}};
-  try {
-    evaluate_fold(*model_->head, encoder_, dataset, 0, options_);
-    FAIL() << "expected an error";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("LinEst needs the prior analysis"), std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<std::invalid_argument>(
+      [&] { evaluate_fold(*model_->head, encoder_, dataset, 0, options_); },
+      "LinEst needs the prior analysis");
   options_.methods = {{PriorRule::kCeT, false}};
   config_.labels["pancreas"] = 9;
   const data::VolumeDataset with_pancreas(config_);
-  try {
-    evaluate_fold(*model_->head, encoder_, with_pancreas, 0, options_);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("image_2.nii.gz: support volume has no 'pancreas'"),
-              std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { evaluate_fold(*model_->head, encoder_, with_pancreas, 0, options_); },
+      "image_2.nii.gz: support volume has no 'pancreas'");
 }
 
 // ABD-CT: evaluation on a real Synapse volume (organ labels 6, 2, 3, 1 from the dataset file),
@@ -151,13 +143,9 @@ TEST(FoldEvaluationCtRealDataTest, EvaluatesSynapseCtAndNamesALabelGridMismatch)
   std::filesystem::create_symlink(config.root / "image_1.nii", root / "image_1.nii");
   std::filesystem::create_symlink(config.root / "label_1.nii", root / "label_1.nii");
   config.root = root;
-  try {
-    evaluate_fold(*model->head, encoder, data::VolumeDataset(config), 0, options);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("label_0.nii: label grid"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("differs in size from image"), std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { evaluate_fold(*model->head, encoder, data::VolumeDataset(config), 0, options); },
+      "label_0.nii: label grid", "differs in size from image");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "expect_error.h"
+
 namespace protoseg::eval {
 namespace {
 
@@ -53,12 +55,11 @@ TEST(LinearPriorTest, SkipsNonFiniteAndClipsPriors) {
 
 TEST(LinearPriorTest, DegenerateFeaturesAreAClearError) {
   EXPECT_THROW(fit_linear_prior({0.5, 0.5}, {0.1, 0.2}, {0.1, 0.2}), std::runtime_error);
-  try {
-    fit_linear_prior({0.5, 0.5, 0.5, 0.5}, {0.1, 0.2, 0.3, 0.4}, {0.1, 0.2, 0.3, 0.3});
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("degenerate"), std::string::npos) << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] {
+        fit_linear_prior({0.5, 0.5, 0.5, 0.5}, {0.1, 0.2, 0.3, 0.4}, {0.1, 0.2, 0.3, 0.3});
+      },
+      "degenerate");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "expect_error.h"
+
 namespace protoseg::eval {
 namespace {
 
@@ -29,11 +31,11 @@ TEST(PairedDifferenceTest, DifferentImagesAreAnError) {
   EXPECT_THROW(paired_difference({{"x", 0.7}}, {{"x", 0.4}, {"y", 0.1}}, "sizes"),
                std::invalid_argument);
   EXPECT_THROW(paired_difference({}, {}, "empty"), std::invalid_argument);
-  try {
-    paired_difference({{"x", 0.7}}, {{"y", 0.4}}, "ProLearn 1 % - image-only");
-  } catch (const std::invalid_argument& error) {
-    EXPECT_NE(std::string(error.what()).find("ProLearn 1 % - image-only"), std::string::npos);
-  }
+  testing::expect_error<std::invalid_argument>(
+      [] {
+        paired_difference({{"x", 0.7}}, {{"y", 0.4}}, "ProLearn 1 % - image-only");
+      },
+      "ProLearn 1 % - image-only");
 }
 
 }  // namespace

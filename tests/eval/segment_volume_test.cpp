@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "protoseg/eval/scan_grid.h"
 #include "protoseg/io/resample.h"
 #include "protoseg/io/volume_io.h"
@@ -100,24 +101,21 @@ TEST(SegmentVolumeTest, MethodNamesAndMissingPriors) {
                               torch::zeros({2, 32, 32}), {{"liver", 1}}, options),
                std::invalid_argument);
   options.prior = SegmentationPrior::kCeT;
-  try {
-    segment_volume(*head, encoder, torch::zeros({3, 32, 32}), labels, torch::zeros({2, 32, 32}),
-                   {{"spleen", 4}}, options);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("shows no 'spleen'"), std::string::npos) << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] {
+        segment_volume(*head, encoder, torch::zeros({3, 32, 32}), labels, torch::zeros({2, 32, 32}),
+                       {{"spleen", 4}}, options);
+      },
+      "shows no 'spleen'");
   // An organ the volume shows, but not on the support slice, gets an empty prototype (as the
   // reference) instead of an error.
   options.multi_class = true;
-  try {
-    segment_volume(*head, encoder, torch::zeros({3, 32, 32}), labels, torch::zeros({2, 32, 32}),
-                   {{"liver", 1}, {"spleen", 4}}, options);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("shows no 'spleen' on any slice"), std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] {
+        segment_volume(*head, encoder, torch::zeros({3, 32, 32}), labels, torch::zeros({2, 32, 32}),
+                       {{"liver", 1}, {"spleen", 4}}, options);
+      },
+      "shows no 'spleen' on any slice");
   labels[2].slice(0, 8, 20).slice(1, 8, 20).fill_(4);
   options.support_slice = 1;
   const at::Tensor partial =

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "expect_error.h"
 #include "test_paths.h"
 
 namespace protoseg::eval {
@@ -70,25 +71,16 @@ TEST(TextFractionTableTest, ModelsScoredOnDifferentImagesAreNamed) {
   std::ofstream(root / "image_only" / "eval_image-only_test" / "per_image.csv")
       << "id,dice,iou,predicted_pixels,true_pixels,overlap_pixels\nc,0.5,0,0,0,0\n";
   const auto entries = collect_text_fraction_entries(root, "test");
-  try {
-    text_fraction_comparisons_markdown(entries);
-    FAIL() << "expected an error";
-  } catch (const std::invalid_argument& error) {
-    EXPECT_NE(std::string(error.what()).find("ProLearn 1 % - image-only"), std::string::npos)
-        << error.what();
-  }
+  testing::expect_error<std::invalid_argument>([&] { text_fraction_comparisons_markdown(entries); },
+                                               "ProLearn 1 % - image-only");
 }
 
 TEST(TextFractionTableTest, BrokenMetricsFileIsNamed) {
   const fs::path root = testing::fresh_temp_dir("text_fraction_broken");
   write_run(root / "text5", 0.05, "prolearn", 0.7);
   std::ofstream(root / "text5" / "eval_prolearn_test" / "metrics.json") << "{\"images\": ";
-  try {
-    collect_text_fraction_entries(root, "test");
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("metrics.json"), std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>([&] { collect_text_fraction_entries(root, "test"); },
+                                            "metrics.json");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "protoseg/models/few_shot_segmenter.h"
 #include "real_supervoxels.h"
 #include "test_paths.h"
@@ -129,24 +130,12 @@ TEST(TrainingPriorsTest, MalformedFilesAreNamed) {
   const auto dir = testing::fresh_temp_dir("training_priors_bad");
   EXPECT_THROW(read_training_priors(dir / "missing.json"), std::runtime_error);
   std::ofstream(dir / "bad.json") << "{\"format\": 2, \"average_single\": 0.1}";
-  try {
-    read_training_priors(dir / "bad.json");
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("bad.json: malformed prior analysis file"),
-              std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<std::runtime_error>([&] { read_training_priors(dir / "bad.json"); },
+                                            "bad.json: malformed prior analysis file");
   // A file of the format before the multi-class Linear(2, 2) fit asks for a rerun.
   std::ofstream(dir / "old.json") << "{\"average_single\": 0.1}";
-  try {
-    read_training_priors(dir / "old.json");
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("old.json: prior analysis of an older protoseg"),
-              std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<std::runtime_error>([&] { read_training_priors(dir / "old.json"); },
+                                            "old.json: prior analysis of an older protoseg");
 }
 
 }  // namespace

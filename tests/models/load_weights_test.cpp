@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "protoseg/models/resnet.h"
 #include "test_paths.h"
 
@@ -44,15 +45,9 @@ TEST(LoadWeightsTest, StrictLoadingReportsEveryProblemAndCopiesNothing) {
   state["fc.weight"] = torch::zeros({3, 4});
   TinyNet net;
   const at::Tensor before = net->conv1->weight.clone();
-  try {
-    load_state_dict(*net, state);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("1 missing from the file: bn1.bias"), std::string::npos) << what;
-    EXPECT_NE(what.find("1 unexpected in the file: extra.weight"), std::string::npos) << what;
-    EXPECT_NE(what.find("fc.weight: file [3, 4] vs module [2, 4]"), std::string::npos) << what;
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { load_state_dict(*net, state); }, "1 missing from the file: bn1.bias",
+      "1 unexpected in the file: extra.weight", "fc.weight: file [3, 4] vs module [2, 4]");
   EXPECT_TRUE(torch::equal(net->conv1->weight, before));
   // Non-strict loading copies what fits and reports the rest.
   const auto report = load_state_dict(*net, state, /*strict=*/false);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "test_paths.h"
 
 namespace protoseg::models {
@@ -26,20 +27,11 @@ TEST(ScriptedTextEncoderTest, LoadsTheCommittedFixtureAndMatchesItsFormula) {
 
 TEST(ScriptedTextEncoderTest, MissingOrBrokenFileIsNamed) {
   const auto dir = testing::fresh_temp_dir("scripted_encoder");
-  try {
-    ScriptedTextEncoder encoder(dir / "none.pt");
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("none.pt"), std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>([&] { ScriptedTextEncoder encoder(dir / "none.pt"); },
+                                            "none.pt");
   std::ofstream(dir / "broken.pt") << "not a zip archive";
-  try {
-    ScriptedTextEncoder encoder(dir / "broken.pt");
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("cannot load TorchScript text encoder"),
-              std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>([&] { ScriptedTextEncoder encoder(dir / "broken.pt"); },
+                                            "cannot load TorchScript text encoder");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // the reference's names holds exactly the entries FewShotSeg's load_state_dict(strict=True)
 // demands (fixture_checkpoint.py lists them), and a reference checkpoint loads into protoseg and
 // gives the reference's features (fixture_encoder.py).
+#include "expect_error.h"
 #include "protoseg/models/reference_checkpoint.h"
 
 #include <cstdlib>
@@ -115,19 +116,15 @@ TEST(CheckpointParityTest, MismatchedConfigurationsAreClearErrors) {
   FewShotSegmenter model = resnet101(ThresholdParameterization::kSoftplus);
   const io::StateDict exported = to_reference_checkpoint(
       state_dict_of(*model), model->head->options, model->head->average_estimated_prior());
-  try {
-    from_reference_checkpoint(exported, TiedPrototypeHeadOptions().alpha(10.0));
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("trained with alpha 20"), std::string::npos) << e.what();
-  }
-  try {
-    from_reference_checkpoint(
-        exported, TiedPrototypeHeadOptions().parameterization(ThresholdParameterization::kDirect));
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no 'T_S'"), std::string::npos) << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { from_reference_checkpoint(exported, TiedPrototypeHeadOptions().alpha(10.0)); },
+      "trained with alpha 20");
+  testing::expect_error<std::runtime_error>(
+      [&] {
+        from_reference_checkpoint(exported, TiedPrototypeHeadOptions().parameterization(
+                                                ThresholdParameterization::kDirect));
+      },
+      "no 'T_S'");
   FewShotSegmenter narrow(FewShotEncoderOptions().depth(18).output_stride(32).out_channels(64),
                           TiedPrototypeHeadOptions());
   EXPECT_THROW(to_reference_checkpoint(state_dict_of(*narrow), narrow->head->options,

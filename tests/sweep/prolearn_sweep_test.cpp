@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "expect_error.h"
 #include "protoseg/config/config_error.h"
 #include "protoseg/config/load_config.h"
 #include "protoseg/sweep/prolearn_sweep_plan.h"
@@ -151,14 +152,9 @@ TEST_F(ProLearnSweepTest, MalformedMetricsAreNamed) {
   const fs::path broken = planned[0].run_dir / "eval_image-only_test" / "metrics.json";
   fs::create_directories(broken.parent_path());
   std::ofstream(broken) << R"({"images": 700})";
-  try {
-    aggregate_prolearn_sweep(config_, plan_prolearn_sweep(config_, "/opt/bin"));
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(broken.string() + ": malformed prolearn-eval metrics"),
-              std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { aggregate_prolearn_sweep(config_, plan_prolearn_sweep(config_, "/opt/bin")); },
+      broken.string() + ": malformed prolearn-eval metrics");
 }
 
 TEST_F(ProLearnSweepTest, RowsMustScoreAModelTheirVariantTrains) {

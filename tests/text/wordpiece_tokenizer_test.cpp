@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "test_paths.h"
 
 namespace protoseg::text {
@@ -64,19 +65,11 @@ TEST(WordPieceTokenizerTest, WordWithoutAnyPieceIsUnknown) {
 
 TEST(WordPieceTokenizerTest, MissingOrIncompleteVocabularyIsNamed) {
   const auto dir = testing::fresh_temp_dir("bad_vocab");
-  try {
-    WordPieceTokenizer tokenizer(dir / "none.txt");
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("none.txt"), std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>([&] { WordPieceTokenizer tokenizer(dir / "none.txt"); },
+                                            "none.txt");
   std::ofstream(dir / "vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n";
-  try {
-    WordPieceTokenizer tokenizer(dir / "vocab.txt");
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("[SEP]"), std::string::npos);
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { WordPieceTokenizer tokenizer(dir / "vocab.txt"); }, "[SEP]");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "expect_error.h"
 #include "protoseg/models/prolearn_segmenter.h"
 #include "protoseg/train/psa_initialisation.h"
 #include "test_paths.h"
@@ -72,15 +73,9 @@ TEST(ProLearnPipelineTest, RealDataVocabPairedImageWithoutReportIsNamed) {
   ProLearnConfig config = testing::tiny_prolearn_experiment(dir / "data");
   config.text_fraction = 1.0;
   fs::remove(dir / "data" / "reports" / "x5.txt");
-  try {
-    train_segmenter(config, SegmenterKind::kGuideSeg, dir / "run", false);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& error) {
-    EXPECT_NE(
-        std::string(error.what()).find("x5 was drawn into the paired subset but has no report"),
-        std::string::npos)
-        << error.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { train_segmenter(config, SegmenterKind::kGuideSeg, dir / "run", false); },
+      "x5 was drawn into the paired subset but has no report");
 }
 
 TEST(ProLearnPipelineTest, ParsesModelNames) {

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "expect_error.h"
 #include "protoseg/config/load_config.h"
 #include "protoseg/io/torch_state_dict.h"
 #include "real_supervoxels.h"
@@ -89,12 +90,8 @@ TEST_F(TrainerRealDataTest, ResumedRunEndsWithTheSameParameters) {
 TEST_F(TrainerRealDataTest, RefusesToOverwriteARunWithoutResume) {
   const auto dir = testing::fresh_temp_dir("run");
   Trainer(small_config(1), dataset_, dir).run(false);
-  try {
-    Trainer(small_config(1), dataset_, dir).run(false);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("exists: pass --resume"), std::string::npos) << e.what();
-  }
+  testing::expect_error<std::runtime_error>(
+      [&] { Trainer(small_config(1), dataset_, dir).run(false); }, "exists: pass --resume");
 }
 
 TEST_F(TrainerRealDataTest, NonFiniteLossStopsWithTheStepAndKeepsTheCheckpoint) {
@@ -103,14 +100,8 @@ TEST_F(TrainerRealDataTest, NonFiniteLossStopsWithTheStepAndKeepsTheCheckpoint) 
   config.optimizer.lr = 1e12;
   config.optimizer.clip_grad_value = 0.0;
   config.optimizer.weight_decay = 0.0;
-  try {
-    Trainer(config, dataset_, dir).run(false);
-    FAIL() << "expected the loss to diverge";
-  } catch (const std::runtime_error& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("at step "), std::string::npos) << what;
-    EXPECT_NE(what.find("the last checkpoint"), std::string::npos) << what;
-  }
+  testing::expect_error<std::runtime_error>([&] { Trainer(config, dataset_, dir).run(false); },
+                                            "at step ", "the last checkpoint");
   EXPECT_FALSE(std::filesystem::exists(dir / "model.pth"));
 }
 
@@ -118,22 +109,13 @@ TEST(TrainConfigTest, StrictErrorsNameTheKeys) {
   const auto dir = testing::fresh_temp_dir("config");
   std::ofstream(dir / "bad.yaml") << "dataset: data.yaml\nprecision: fp16\noptimizer:\n  lr: -1\n"
                                      "  momentun: 0.9\n";
-  try {
-    config::load_config<TrainConfig>(dir / "bad.yaml");
-    FAIL() << "expected a config error";
-  } catch (const std::exception& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("'optimizer.momentun': unknown key"), std::string::npos) << what;
-  }
+  testing::expect_error<config::ConfigError>(
+      [&] { config::load_config<TrainConfig>(dir / "bad.yaml"); },
+      "'optimizer.momentun': unknown key");
   std::ofstream(dir / "range.yaml") << "dataset: data.yaml\nprecision: fp16\n";
-  try {
-    config::load_config<TrainConfig>(dir / "range.yaml");
-    FAIL() << "expected a config error";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("'precision': must be fp32, bf16 or auto"),
-              std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<config::ConfigError>(
+      [&] { config::load_config<TrainConfig>(dir / "range.yaml"); },
+      "'precision': must be fp32, bf16 or auto");
   for (const char* shipped : {"abd_mri", "abd_mri_adnet", "abd_ct", "abd_ct_adnet"}) {
     const auto config = config::load_config<TrainConfig>(
         testing::source_path(std::string("configs/tpm/") + shipped + ".yaml"),
@@ -146,13 +128,8 @@ TEST(TrainConfigTest, StrictErrorsNameTheKeys) {
 // A forgotten weights file must not silently train from random weights.
 TEST(TrainConfigTest, EncoderWeightsMustBeNamedOrExplicitlyNone) {
   const auto file = testing::source_path("configs/tpm/abd_mri_cpu.yaml");
-  try {
-    config::load_config<TrainConfig>(file);
-    FAIL() << "expected a config error";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("'encoder.weights': is empty"), std::string::npos)
-        << e.what();
-  }
+  testing::expect_error<config::ConfigError>([&] { config::load_config<TrainConfig>(file); },
+                                             "'encoder.weights': is empty");
   EXPECT_TRUE(
       config::load_config<TrainConfig>(file, {"encoder.weights=none"}).encoder.random_weights());
   TrainConfig config;
