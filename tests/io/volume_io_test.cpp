@@ -235,13 +235,15 @@ TEST(VolumeIoRealDataTest, TotalSegmentatorInt16WithSformOnly) {
 
 TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
   const auto dir = fresh_temp_dir("bad");
-  expect_error([&] { read_volume(dir / "missing.nii.gz"); }, "missing.nii.gz: file not found");
+  expect_error<std::runtime_error>([&] { read_volume(dir / "missing.nii.gz"); },
+                                   "missing.nii.gz: file not found");
 
   std::ofstream(dir / "empty.nii.gz").close();
-  expect_error([&] { read_volume(dir / "empty.nii.gz"); }, "empty.nii.gz: file is empty");
+  expect_error<std::runtime_error>([&] { read_volume(dir / "empty.nii.gz"); },
+                                   "empty.nii.gz: file is empty");
 
   std::ofstream(dir / "garbage.nii") << "this is not an image";
-  expect_error([&] { read_volume(dir / "garbage.nii"); }, "garbage.nii: ");
+  expect_error<std::runtime_error>([&] { read_volume(dir / "garbage.nii"); }, "garbage.nii: ");
 
   // A real file cut in half.
   const auto source = shared_data("abd_mri/image_2.nii.gz");
@@ -250,8 +252,8 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::ofstream(dir / "truncated.nii.gz", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   }
-  expect_error([&] { read_volume(dir / "truncated.nii.gz"); },
-               "truncated.nii.gz: corrupt or truncated gzip stream");
+  expect_error<std::runtime_error>([&] { read_volume(dir / "truncated.nii.gz"); },
+                                   "truncated.nii.gz: corrupt or truncated gzip stream");
   {
     std::ifstream in(shared_data("totalseg_examples/example_ct_sm.nii.gz"), std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -262,9 +264,10 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
     std::string raw((std::istreambuf_iterator<char>(full)), std::istreambuf_iterator<char>());
     std::ofstream(dir / "short.nii", std::ios::binary) << raw.substr(0, raw.size() - 100);
   }
-  expect_error([&] { read_volume(dir / "short.nii"); },
-               "short.nii: truncated: the header promises 1478640 bytes of voxel data, the file "
-               "holds 1478540");
+  expect_error<std::runtime_error>(
+      [&] { read_volume(dir / "short.nii"); },
+      "short.nii: truncated: the header promises 1478640 bytes of voxel data, the file "
+      "holds 1478540");
 
   // A 2D image.
   {
@@ -278,8 +281,8 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
     writer->SetInput(image);
     writer->Update();
   }
-  expect_error([&] { read_volume(dir / "flat.nii.gz"); },
-               "flat.nii.gz: expected a 3D image, found 2D (4x3)");
+  expect_error<std::runtime_error>([&] { read_volume(dir / "flat.nii.gz"); },
+                                   "flat.nii.gz: expected a 3D image, found 2D (4x3)");
 
   // NaN and Inf voxels.
   Volume with_nan{torch::zeros({2, 2, 2}), {}};
@@ -287,13 +290,15 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
   with_nan.data[1][0][1] = std::numeric_limits<float>::quiet_NaN();
   with_nan.data[0][0][0] = std::numeric_limits<float>::infinity();
   write_volume(with_nan, dir / "nan.nii.gz");
-  expect_error([&] { read_volume(dir / "nan.nii.gz"); }, "nan.nii.gz: 2 voxel(s) are NaN or Inf");
+  expect_error<std::runtime_error>([&] { read_volume(dir / "nan.nii.gz"); },
+                                   "nan.nii.gz: 2 voxel(s) are NaN or Inf");
 
   // A label map with fractional values.
   Volume fractional{torch::full({2, 2, 2}, 0.5), {}};
   fractional.geometry.size = {2, 2, 2};
   write_volume(fractional, dir / "fractional.nii.gz");
-  expect_error([&] { read_label_map(dir / "fractional.nii.gz"); }, "non-integer values");
+  expect_error<std::runtime_error>([&] { read_label_map(dir / "fractional.nii.gz"); },
+                                   "non-integer values");
 
   // Label grids that differ from the image grid.
   Geometry image_grid;
@@ -301,14 +306,16 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
   Volume small{torch::zeros({2, 2, 3}, torch::kInt64), {}};
   small.geometry.size = {3, 2, 2};
   write_volume(small, dir / "size.nii.gz");
-  expect_error([&] { read_label_map_for(dir / "size.nii.gz", image_grid, "img.nii.gz"); },
-               "size.nii.gz: label grid 3x2x2 @ 1x1x1 mm differs in size from image img.nii.gz");
+  expect_error<std::runtime_error>(
+      [&] { read_label_map_for(dir / "size.nii.gz", image_grid, "img.nii.gz"); },
+      "size.nii.gz: label grid 3x2x2 @ 1x1x1 mm differs in size from image img.nii.gz");
   Volume spaced{torch::zeros({2, 2, 2}, torch::kInt64), {}};
   spaced.geometry.size = {2, 2, 2};
   spaced.geometry.spacing = {1.0, 1.0, 3.0};
   write_volume(spaced, dir / "spacing.nii.gz");
-  expect_error([&] { read_label_map_for(dir / "spacing.nii.gz", image_grid, "img.nii.gz"); },
-               "spacing.nii.gz: label spacing 2x2x2 @ 1x1x3 mm differs from image img.nii.gz");
+  expect_error<std::runtime_error>(
+      [&] { read_label_map_for(dir / "spacing.nii.gz", image_grid, "img.nii.gz"); },
+      "spacing.nii.gz: label spacing 2x2x2 @ 1x1x3 mm differs from image img.nii.gz");
 }
 
 }  // namespace

@@ -133,7 +133,7 @@ TEST_F(SweepTest, ConfiguredOrgansOrderTheColumnsAndMustBeInTheResults) {
   EXPECT_NEAR(table.rows[0].mean[0], 0.3, 1e-12);
   EXPECT_NEAR(table.rows[0].mean[1], 0.5, 1e-12);
   config_.organs = {"liver", "left_kidney"};
-  testing::expect_error(
+  testing::expect_error<std::runtime_error>(
       [&] { aggregate_sweep(config_, jobs); },
       jobs[1].results_file.string() + ": no organ 'left_kidney' for method 'CE-T'");
 }
