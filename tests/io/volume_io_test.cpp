@@ -235,15 +235,17 @@ TEST(VolumeIoRealDataTest, TotalSegmentatorInt16WithSformOnly) {
 
 TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
   const auto dir = fresh_temp_dir("bad");
-  expect_error<std::runtime_error>([&] { read_volume(dir / "missing.nii.gz"); },
-                                   "missing.nii.gz: file not found");
+  // read_volume(dir / name) must fail with "<name>: <problem>".
+  const auto expect_unreadable = [&](const std::string& name, const std::string& problem) {
+    expect_error<std::runtime_error>([&] { read_volume(dir / name); }, name + ": " + problem);
+  };
+  expect_unreadable("missing.nii.gz", "file not found");
 
   std::ofstream(dir / "empty.nii.gz").close();
-  expect_error<std::runtime_error>([&] { read_volume(dir / "empty.nii.gz"); },
-                                   "empty.nii.gz: file is empty");
+  expect_unreadable("empty.nii.gz", "file is empty");
 
   std::ofstream(dir / "garbage.nii") << "this is not an image";
-  expect_error<std::runtime_error>([&] { read_volume(dir / "garbage.nii"); }, "garbage.nii: ");
+  expect_unreadable("garbage.nii", "");
 
   // A real file cut in half.
   const auto source = shared_data("abd_mri/image_2.nii.gz");
@@ -252,8 +254,7 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::ofstream(dir / "truncated.nii.gz", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   }
-  expect_error<std::runtime_error>([&] { read_volume(dir / "truncated.nii.gz"); },
-                                   "truncated.nii.gz: corrupt or truncated gzip stream");
+  expect_unreadable("truncated.nii.gz", "corrupt or truncated gzip stream");
   {
     std::ifstream in(shared_data("totalseg_examples/example_ct_sm.nii.gz"), std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -264,10 +265,9 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
     std::string raw((std::istreambuf_iterator<char>(full)), std::istreambuf_iterator<char>());
     std::ofstream(dir / "short.nii", std::ios::binary) << raw.substr(0, raw.size() - 100);
   }
-  expect_error<std::runtime_error>(
-      [&] { read_volume(dir / "short.nii"); },
-      "short.nii: truncated: the header promises 1478640 bytes of voxel data, the file "
-      "holds 1478540");
+  expect_unreadable("short.nii",
+                    "truncated: the header promises 1478640 bytes of voxel data, the file "
+                    "holds 1478540");
 
   // A 2D image.
   {
@@ -281,8 +281,7 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
     writer->SetInput(image);
     writer->Update();
   }
-  expect_error<std::runtime_error>([&] { read_volume(dir / "flat.nii.gz"); },
-                                   "flat.nii.gz: expected a 3D image, found 2D (4x3)");
+  expect_unreadable("flat.nii.gz", "expected a 3D image, found 2D (4x3)");
 
   // NaN and Inf voxels.
   Volume with_nan{torch::zeros({2, 2, 2}), {}};
@@ -290,8 +289,7 @@ TEST(VolumeIoTest, BadInputsNameTheFileAndTheProblem) {
   with_nan.data[1][0][1] = std::numeric_limits<float>::quiet_NaN();
   with_nan.data[0][0][0] = std::numeric_limits<float>::infinity();
   write_volume(with_nan, dir / "nan.nii.gz");
-  expect_error<std::runtime_error>([&] { read_volume(dir / "nan.nii.gz"); },
-                                   "nan.nii.gz: 2 voxel(s) are NaN or Inf");
+  expect_unreadable("nan.nii.gz", "2 voxel(s) are NaN or Inf");
 
   // A label map with fractional values.
   Volume fractional{torch::full({2, 2, 2}, 0.5), {}};
