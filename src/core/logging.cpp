@@ -24,6 +24,9 @@ void setup_logging(const std::string& level, const std::filesystem::path& log_fi
   auto logger = std::make_shared<spdlog::logger>("protoseg", sinks.begin(), sinks.end());
   logger->set_level(parsed);
   logger->set_pattern("[%H:%M:%S] [%^%l%$] %v");
+  // Every line reaches the file at once: a long run's log can be followed while it runs, and
+  // a killed run keeps its last lines.
+  logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
 }
 
