@@ -3,6 +3,7 @@
 // scripts/prolearn_sweep.sh runs the jobs.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -15,16 +16,32 @@
 #include "protoseg/sweep/prolearn_sweep_config.h"
 #include "protoseg/sweep/prolearn_sweep_plan.h"
 #include "protoseg/sweep/prolearn_sweep_table.h"
+#include "protoseg/sweep/slurm_array.h"
 #include "protoseg/sweep/sweep_output.h"
+#include "protoseg/sweep/sweep_plan.h"
 
 namespace fs = std::filesystem;
 using namespace protoseg;
+
+namespace {
+
+// The sweeps' configs read the ImageNet weights as $PROTOSEG_WEIGHTS: a Slurm task keeps the
+// value it is submitted with, else the one this plan was made with.
+std::string weights_export() {
+  const char* weights = std::getenv("PROTOSEG_WEIGHTS");
+  if (weights == nullptr || *weights == '\0') return "";
+  return "if [[ -z \"${PROTOSEG_WEIGHTS:-}\" ]]; then export PROTOSEG_WEIGHTS=" +
+         sweep::shell_quote(weights) + "; fi\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Plan and aggregate ProLearn sweeps (text fractions, baselines, seeds, ablations)"};
   app.require_subcommand(1);
   fs::path config_file, bin_dir = fs::path(argv[0]).parent_path();
   int threads = 0;
+  bool slurm = false;
   std::vector<std::string> only;
   auto* plan = app.add_subcommand("plan", "write <out>/<name>.jobs.txt with the unfinished jobs");
   auto* table = app.add_subcommand(
@@ -38,6 +55,8 @@ int main(int argc, char** argv) {
   plan->add_option("--threads", threads,
                    "torch threads of every run (0: each run's configured default, all cores)")
       ->check(CLI::NonNegativeNumber);
+  plan->add_flag("--slurm", slurm,
+                 "also write <out>/<name>.sbatch, a Slurm array job with one task per run");
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("prolearn-sweep", [&] {
@@ -66,6 +85,14 @@ int main(int argc, char** argv) {
       const fs::path job_list = sweep::write_job_list(config.out, config.name, list);
       std::fprintf(stderr, "%s: %zu runs, %zu finished, %zu to run\n", config.name.c_str(),
                    finished + pending, finished, pending);
+      if (slurm && pending > 0) {
+        const fs::path script =
+            sweep::write_slurm_array({config.name, config.out, pending, job_list,
+                                      "scripts/prolearn_sweep.sh --slurm", weights_export()});
+        std::fprintf(stderr, "submit with: sbatch %s\n", script.string().c_str());
+      } else if (slurm) {
+        std::fprintf(stderr, "nothing to submit\n");
+      }
       std::printf("%s\n", job_list.string().c_str());  // for scripts/prolearn_sweep.sh
       return 0;
     }

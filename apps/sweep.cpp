@@ -10,6 +10,7 @@
 
 #include "protoseg/config/load_config.h"
 #include "protoseg/core/cli_main.h"
+#include "protoseg/sweep/slurm_array.h"
 #include "protoseg/sweep/sweep_config.h"
 #include "protoseg/sweep/sweep_output.h"
 #include "protoseg/sweep/sweep_plan.h"
@@ -58,18 +59,16 @@ int main(int argc, char** argv) {
         list += job.command + "\n";
       }
       const fs::path job_list = sweep::write_job_list(config.out, config.name, list);
-      if (slurm && !pending.empty()) {
-        fs::create_directories(config.out / "slurm");
-        config::write_text_atomically(config.out / (config.name + ".sbatch"),
-                                      sweep::slurm_script(config, pending, job_list));
-      }
       std::fprintf(stderr, "%s: %zu jobs, %zu finished, %zu to run", config.name.c_str(),
                    jobs.size(), finished, pending.size());
       if (other_folds > 0) std::fprintf(stderr, ", %zu unfinished in other folds", other_folds);
       std::fprintf(stderr, "\n");
-      if (slurm) {
-        std::fprintf(stderr, "submit with: sbatch %s\n",
-                     (config.out / (config.name + ".sbatch")).string().c_str());
+      if (slurm && !pending.empty()) {
+        const fs::path script = sweep::write_slurm_array(
+            {config.name, config.out, pending.size(), job_list, "scripts/sweep.sh --slurm", ""});
+        std::fprintf(stderr, "submit with: sbatch %s\n", script.string().c_str());
+      } else if (slurm) {
+        std::fprintf(stderr, "nothing to submit\n");
       }
       std::printf("%s\n", job_list.string().c_str());  // for scripts/sweep.sh
       return 0;

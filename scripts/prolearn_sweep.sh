@@ -3,18 +3,22 @@
 # (variant, seed) run, then writes the aggregated table. Resumable: rerun the same command after
 # an interruption and only the unfinished work runs again.
 #   scripts/prolearn_sweep.sh SWEEP.yaml [--jobs N] [--threads T] [--only VARIANT,...] [--plan-only]
+#                             [--slurm]
 # --jobs N runs N runs at once, each with cores / N torch threads unless --threads says
 # otherwise. --only runs just the named variants (one row of a table: its variant). The sweep's
 # configs read the ImageNet weights as $PROTOSEG_WEIGHTS, which this script fetches and sets.
+# --slurm runs nothing: it writes <out>/<name>.sbatch, a Slurm array job with one GPU task per
+# unfinished run (each task resumes and skips finished work), to submit with sbatch.
 # Paths (the sweep YAML, PROTOSEG_BUILD_DIR) are relative to the current folder.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 
-config="${1:?usage: scripts/prolearn_sweep.sh SWEEP.yaml [--jobs N] [--threads T] [--only V,...] [--plan-only]}"
+config="${1:?usage: scripts/prolearn_sweep.sh SWEEP.yaml [--jobs N] [--threads T] [--only V,...] [--plan-only] [--slurm]}"
 shift
 jobs=1
 threads=""
 plan_only=0
+slurm=0
 only=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -22,6 +26,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --only) only=(--only "$2"); shift 2 ;;
     --plan-only) plan_only=1; shift ;;
+    --slurm) slurm=1; shift ;;
     *) echo "prolearn_sweep.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -43,6 +48,10 @@ if [[ -z "$threads" ]]; then
   fi
 fi
 
+if [[ $slurm -eq 1 ]]; then  # each task's configured threads (all of its node's cores)
+  "$bin/prolearn-sweep" plan --config "$config" --bin "$bin" --slurm "${only[@]}"
+  exit 0
+fi
 job_list="$("$bin/prolearn-sweep" plan --config "$config" --bin "$bin" --threads "$threads" "${only[@]}")"
 if [[ $plan_only -eq 0 && -s "$job_list" ]]; then
   # One shell per run; a failing run is reported and the others go on.

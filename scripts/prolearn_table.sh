@@ -15,7 +15,7 @@ set -euo pipefail
 config="${1:?usage: scripts/prolearn_table.sh CONFIG [--fractions LIST] [--out DIR] [--set k=v]}"
 shift
 # A sweep YAML (configs/sweeps/prolearn_*.yaml: variants, seeds, rows) runs as a sweep, with
-# its options (--only VARIANT,... for one row, --jobs, --threads, --plan-only).
+# its options (--only VARIANT,... for one row, --jobs, --threads, --plan-only, --slurm).
 if grep -q '^variants:' "$config"; then
   exec bash "$(dirname "$0")/prolearn_sweep.sh" "$config" "$@"
 fi

@@ -131,35 +131,4 @@ std::vector<SweepJob> plan_sweep(const SweepConfig& config, const fs::path& bin_
   return jobs;
 }
 
-std::string slurm_script(const SweepConfig& config, const std::vector<SweepJob>& pending,
-                         const fs::path& job_list) {
-  const fs::path logs = config.out / "slurm";
-  std::string script =
-      "#!/bin/bash\n"
-      "# Sweep '" +
-      config.name + "': " + std::to_string(pending.size()) +
-      " unfinished jobs, one array task each (written by scripts/sweep.sh --slurm).\n"
-      "# Adjust the resources to your cluster; every task is resumable and skips finished "
-      "work.\n"
-      "#SBATCH --job-name=" +
-      config.name +
-      "\n"
-      "#SBATCH --array=1-" +
-      std::to_string(pending.size()) +
-      "\n"
-      "#SBATCH --cpus-per-task=8\n"
-      "#SBATCH --gres=gpu:1\n"
-      "#SBATCH --time=24:00:00\n"
-      "#SBATCH --output=" +
-      (logs / "%A_%a.out").string() +
-      "\n"
-      "set -euo pipefail\n"
-      "command=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " +
-      shell_quote(job_list.string()) +
-      ")\n"
-      "echo \"task ${SLURM_ARRAY_TASK_ID}: ${command}\"\n"
-      "eval \"${command}\"\n";
-  return script;
-}
-
 }  // namespace protoseg::sweep

@@ -2,7 +2,8 @@
 # End-to-end check of scripts/prolearn_sweep.sh on tiny ProLearn runs of real QaTa-COV19 images:
 # a sweep with a ProLearn variant (two seeds) and the image-only U-Net trains and scores every
 # run on val and test, archives the scores, writes one table with mean +- std over the seeds,
-# skips finished runs on a rerun, rescores only what is missing, and --only runs one variant.
+# skips finished runs on a rerun, rescores only what is missing, --only runs one variant and
+# --slurm writes an array job for what is missing.
 #   prolearn_sweep_test.sh <apps folder> <shared data folder>
 set -euo pipefail
 bin="$(cd "$1" && pwd)"
@@ -63,6 +64,20 @@ sweep sweep.yaml > again.log 2>&1 || { cat again.log; exit 1; }
 grep -q "tiny: 3 runs, 3 finished, 0 to run" again.log || { cat again.log; exit 1; }
 rm -r runs/text50/seed3/eval_prolearn_test archive/text50/seed3/eval_prolearn_test
 stamp="$(stat -c %Y runs/text50/seed3/prolearn/history.csv)"
+
+# --slurm runs nothing and writes an array job with one task per unfinished run; a task rescores.
+PROTOSEG_WEIGHTS="/weights/r50 v1.pth" sweep sweep.yaml --slurm > slurm.log 2>&1 ||
+  { cat slurm.log; exit 1; }
+grep -q "submit with: sbatch .*runs/tiny.sbatch" slurm.log || { cat slurm.log; exit 1; }
+grep -q "^#SBATCH --array=1-1$" runs/tiny.sbatch || { cat runs/tiny.sbatch; exit 1; }
+grep -qF "export PROTOSEG_WEIGHTS='/weights/r50 v1.pth'" runs/tiny.sbatch ||
+  { cat runs/tiny.sbatch; exit 1; }
+[[ -d runs/slurm && ! -f runs/text50/seed3/eval_prolearn_test/metrics.json ]] ||
+  { echo "--slurm ran a job or made no log folder"; exit 1; }
+SLURM_ARRAY_TASK_ID=1 bash runs/tiny.sbatch > task.log 2>&1 || { cat task.log; exit 1; }
+[[ -f archive/text50/seed3/eval_prolearn_test/metrics.json ]] || { cat task.log; exit 1; }
+rm -r runs/text50/seed3/eval_prolearn_test archive/text50/seed3/eval_prolearn_test
+
 sweep sweep.yaml > rescore.log 2>&1 || { cat rescore.log; exit 1; }
 [[ -f runs/text50/seed3/eval_prolearn_test/metrics.json ]] || { cat rescore.log; exit 1; }
 [[ "$(stat -c %Y runs/text50/seed3/prolearn/history.csv)" == "$stamp" ]] ||

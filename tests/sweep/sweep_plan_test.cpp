@@ -229,18 +229,7 @@ TEST_F(SweepTest, CrossDomainCellsShareTrainedRunsAndKeepTheirOwnEvaluation) {
                         "nowhere.yaml");
 }
 
-TEST(SweepSlurmTest, ArrayJobRunsOneListedCommandPerTask) {
-  SweepConfig config;
-  config.name = "t1";
-  config.out = "/runs/t1";
-  std::vector<SweepJob> pending(3);
-  const std::string script = slurm_script(config, pending, "/runs/t1/jobs.txt");
-  EXPECT_NE(script.find("#SBATCH --array=1-3\n"), std::string::npos) << script;
-  EXPECT_NE(script.find("sed -n \"${SLURM_ARRAY_TASK_ID}p\" '/runs/t1/jobs.txt'"),
-            std::string::npos)
-      << script;
-  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
-}
+TEST(ShellQuoteTest, QuotesAnApostrophe) { EXPECT_EQ(shell_quote("it's"), "'it'\\''s'"); }
 
 }  // namespace
 }  // namespace protoseg::sweep

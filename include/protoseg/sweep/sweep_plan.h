@@ -30,11 +30,6 @@ struct SweepJob {
 std::vector<SweepJob> plan_sweep(const SweepConfig& config, const std::filesystem::path& bin_dir,
                                  int threads = 0);
 
-/// A Slurm array job script running the unfinished jobs, one array task each (the task's line
-/// of a job list written next to it).
-std::string slurm_script(const SweepConfig& config, const std::vector<SweepJob>& pending,
-                         const std::filesystem::path& job_list);
-
 /// Quotes a string for a POSIX shell.
 std::string shell_quote(const std::string& text);
 
