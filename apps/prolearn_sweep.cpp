@@ -85,13 +85,10 @@ int main(int argc, char** argv) {
       const fs::path job_list = sweep::write_job_list(config.out, config.name, list);
       std::fprintf(stderr, "%s: %zu runs, %zu finished, %zu to run\n", config.name.c_str(),
                    finished + pending, finished, pending);
-      if (slurm && pending > 0) {
-        const fs::path script =
-            sweep::write_slurm_array({config.name, config.out, pending, job_list,
-                                      "scripts/prolearn_sweep.sh --slurm", weights_export()});
-        std::fprintf(stderr, "submit with: sbatch %s\n", script.string().c_str());
-      } else if (slurm) {
-        std::fprintf(stderr, "nothing to submit\n");
+      if (slurm) {
+        sweep::write_and_announce_slurm_array({config.name, config.out, pending, job_list,
+                                               "scripts/prolearn_sweep.sh --slurm",
+                                               weights_export()});
       }
       std::printf("%s\n", job_list.string().c_str());  // for scripts/prolearn_sweep.sh
       return 0;

@@ -63,12 +63,9 @@ int main(int argc, char** argv) {
                    jobs.size(), finished, pending.size());
       if (other_folds > 0) std::fprintf(stderr, ", %zu unfinished in other folds", other_folds);
       std::fprintf(stderr, "\n");
-      if (slurm && !pending.empty()) {
-        const fs::path script = sweep::write_slurm_array(
+      if (slurm) {
+        sweep::write_and_announce_slurm_array(
             {config.name, config.out, pending.size(), job_list, "scripts/sweep.sh --slurm", ""});
-        std::fprintf(stderr, "submit with: sbatch %s\n", script.string().c_str());
-      } else if (slurm) {
-        std::fprintf(stderr, "nothing to submit\n");
       }
       std::printf("%s\n", job_list.string().c_str());  // for scripts/sweep.sh
       return 0;

@@ -20,4 +20,7 @@ std::filesystem::path pretrained_resnet50();
 /// A fresh empty folder under ::testing::TempDir() for one test.
 std::filesystem::path fresh_temp_dir(const std::string& name);
 
+/// A text file's whole content ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& file);
+
 }  // namespace protoseg::testing

@@ -1,5 +1,7 @@
 #include "protoseg/sweep/slurm_array.h"
 
+#include <cstdio>
+
 #include "protoseg/config/load_config.h"
 #include "protoseg/sweep/sweep_plan.h"
 
@@ -37,6 +39,14 @@ fs::path write_slurm_array(const SlurmArray& array) {
   const fs::path script = array.out / (array.name + ".sbatch");
   config::write_text_atomically(script, slurm_array_script(array));
   return script;
+}
+
+void write_and_announce_slurm_array(const SlurmArray& array) {
+  if (array.tasks == 0) {
+    std::fprintf(stderr, "nothing to submit\n");
+    return;
+  }
+  std::fprintf(stderr, "submit with: sbatch %s\n", write_slurm_array(array).string().c_str());
 }
 
 }  // namespace protoseg::sweep

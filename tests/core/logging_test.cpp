@@ -1,7 +1,5 @@
 #include "protoseg/core/logging.h"
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -12,13 +10,6 @@
 namespace protoseg::core {
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class LoggingTest : public ::testing::Test {
  protected:
   void TearDown() override { setup_logging("info"); }
@@ -28,7 +19,7 @@ TEST_F(LoggingTest, EachLineReachesTheFileWhileTheRunGoesOn) {
   const auto log_file = testing::fresh_temp_dir("logging_flush") / "train.log";
   setup_logging("info", log_file);
   spdlog::info("epoch 3: val Dice 0.71");
-  EXPECT_NE(read_text(log_file).find("epoch 3: val Dice 0.71"), std::string::npos);
+  EXPECT_NE(testing::read_text(log_file).find("epoch 3: val Dice 0.71"), std::string::npos);
 }
 
 TEST_F(LoggingTest, ALaterRunAppendsToTheSameLog) {
@@ -37,7 +28,7 @@ TEST_F(LoggingTest, ALaterRunAppendsToTheSameLog) {
   spdlog::info("first run");
   setup_logging("info", log_file);
   spdlog::info("resumed run");
-  const std::string text = read_text(log_file);
+  const std::string text = testing::read_text(log_file);
   EXPECT_NE(text.find("first run"), std::string::npos);
   EXPECT_NE(text.find("resumed run"), std::string::npos);
 }

@@ -8,8 +8,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -82,13 +80,6 @@ int wait_worker(const Worker& worker, std::chrono::seconds limit) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 int free_port() { return 20000 + static_cast<int>(getpid() % 20000); }
 
 TEST(GradientReducerTest, TwoProcessesOverGlooMatchOneProcessSeeingBothBatches) {
@@ -98,8 +89,8 @@ TEST(GradientReducerTest, TwoProcessesOverGlooMatchOneProcessSeeingBothBatches) 
   const fs::path out = dir / "params.pt";
   const Worker rank0 = start_worker(0, port, {std::to_string(kSteps), out.string()}, dir);
   const Worker rank1 = start_worker(1, port, {std::to_string(kSteps), out.string()}, dir);
-  ASSERT_EQ(wait_worker(rank0, std::chrono::seconds(120)), 0) << read_text(rank0.log);
-  ASSERT_EQ(wait_worker(rank1, std::chrono::seconds(120)), 0) << read_text(rank1.log);
+  ASSERT_EQ(wait_worker(rank0, std::chrono::seconds(120)), 0) << testing::read_text(rank0.log);
+  ASSERT_EQ(wait_worker(rank1, std::chrono::seconds(120)), 0) << testing::read_text(rank1.log);
   std::vector<torch::Tensor> distributed;
   torch::load(distributed, out.string());
 
@@ -141,7 +132,7 @@ TEST(GradientReducerTest, DeadRankStopsTheOtherWithAClearError) {
   EXPECT_EQ(wait_worker(rank1, std::chrono::seconds(60)), 3);
   EXPECT_EQ(wait_worker(rank0, std::chrono::seconds(60)), 1) << "rank 0 must fail, not hang";
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(45));
-  const std::string log = read_text(rank0.log);
+  const std::string log = testing::read_text(rank0.log);
   EXPECT_NE(log.find("rank 0 of 2"), std::string::npos) << log;
 }
 

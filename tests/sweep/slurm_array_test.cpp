@@ -1,8 +1,6 @@
 #include "protoseg/sweep/slurm_array.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -45,10 +43,7 @@ TEST(SlurmArrayTest, WritesTheScriptAndTheLogFolder) {
   const auto script = write_slurm_array(three_tasks(out));
   EXPECT_EQ(script, out / "t1.sbatch");
   EXPECT_TRUE(std::filesystem::is_directory(out / "slurm"));
-  std::ifstream in(script);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_EQ(text.str(), slurm_array_script(three_tasks(out)));
+  EXPECT_EQ(testing::read_text(script), slurm_array_script(three_tasks(out)));
 }
 
 }  // namespace

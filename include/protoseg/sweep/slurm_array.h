@@ -23,4 +23,8 @@ std::string slurm_array_script(const SlurmArray& array);
 /// and returns the script's path.
 std::filesystem::path write_slurm_array(const SlurmArray& array);
 
+/// What `--slurm` does in the sweep CLIs: writes the script when there are tasks and tells
+/// stderr how to submit it, or says that nothing is left to submit.
+void write_and_announce_slurm_array(const SlurmArray& array);
+
 }  // namespace protoseg::sweep
