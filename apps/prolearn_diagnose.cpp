@@ -1,7 +1,8 @@
 // prolearn-diagnose: why ProLearn's approximated text helps or not, measured on a trained run:
 // the teacher's token relevance, the surrogate labels against the reports, the PSA's retrieval
-// accuracy, Dice with the retrieved, a random, or the image's own report as guidance, and the
-// learnt weight of the guide layers.
+// accuracy (and that of every paired image as a prototype), Dice with the retrieved, a random,
+// the nearest paired image's or the image's own report as guidance, and the learnt weight of
+// the guide layers.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "protoseg/core/device.h"
 #include "protoseg/core/logging.h"
 #include "protoseg/core/threads.h"
+#include "protoseg/eval/nearest_reference.h"
 #include "protoseg/eval/psa_diagnosis.h"
 #include "protoseg/eval/report_location.h"
 #include "protoseg/models/prolearn_segmenter.h"
@@ -76,6 +78,19 @@ data::ImageReportSet with_reports_of_others(const data::ImageReportSet& set,
     const size_t from = cycle[(k + 1) % cycle.size()];
     out.reports[cycle[k]] = set.reports[from];
     out.has_report[cycle[k]] = set.has_report[from];
+  }
+  return out;
+}
+
+/// `set` with every image given the report of reference row `source[i]` of `references`.
+data::ImageReportSet with_reports_from(const data::ImageReportSet& set,
+                                       const data::ImageReportSet& references,
+                                       const torch::Tensor& source) {
+  data::ImageReportSet out = set;
+  for (int64_t i = 0; i < set.size(); ++i) {
+    const auto from = static_cast<size_t>(source[i].item<int64_t>());
+    out.reports[static_cast<size_t>(i)] = references.reports[from];
+    out.has_report[static_cast<size_t>(i)] = references.has_report[from];
   }
   return out;
 }
@@ -230,6 +245,34 @@ int main(int argc, char** argv) {
                             {"zones", to_json(retrieval.zones)},
                             {"areas", to_json(retrieval.areas)}};
 
+    // 3b. The same question without the PSA's compression: every paired training image is a
+    // prototype, looked up by the teacher's pooled embedding (the space the query prototypes
+    // were initialised in). How much of the report can an image's embedding find at all?
+    auto teacher_embeddings = [&](const data::ImageReportSet& set) {
+      torch::NoGradGuard no_grad;
+      teacher_model->eval();
+      std::vector<torch::Tensor> pooled;
+      for (int64_t start = 0; start < set.size(); start += batch_size) {
+        const int64_t end = std::min(set.size(), start + batch_size);
+        core::AutocastGuard autocast(device, precision);
+        pooled.push_back(teacher_model->unet->encode(set.images.slice(0, start, end).to(device))
+                             .pooled()
+                             .to(torch::kCPU, torch::kFloat));
+      }
+      return torch::cat(pooled);
+    };
+    const int64_t top_k = student_model->psa->options.top_k();
+    const eval::RetrievalDiagnosis nearest_retrieval = eval::diagnose_retrieval(
+        eval::nearest_by_cosine(teacher_embeddings(queries), filtered.queries, top_k),
+        paired.reports, queries.reports);
+    summary["retrieval_nearest_paired"] = {{"split", retrieval_split},
+                                           {"queries", nearest_retrieval.queries},
+                                           {"references", paired.size()},
+                                           {"report", to_json(nearest_retrieval.report)},
+                                           {"laterality", to_json(nearest_retrieval.laterality)},
+                                           {"zones", to_json(nearest_retrieval.zones)},
+                                           {"areas", to_json(nearest_retrieval.areas)}};
+
     // 4. Dice with the guidance replaced: the retrieved responses (ProLearn as it runs), a
     // uniformly random prototype's response, the image's own report filtered and encoded by the
     // teacher as the PSA encodes its prototypes (oracle), and the teacher with its full report
@@ -284,6 +327,12 @@ int main(int argc, char** argv) {
       torch::nn::Module* model;
       train::SegmentationForward forward;
     };
+    // The nearest paired training image of each scored image (teacher embeddings, as in 3b):
+    // its full report for the teacher, its filtered response for ProLearn's decoder.
+    const torch::Tensor nearest_paired =
+        eval::nearest_by_cosine(own.queries, filtered.queries, 1).select(1, 0);
+    const data::ImageReportSet with_nearest_reports =
+        with_reports_from(scored, paired, nearest_paired);
     const std::vector<Variant> variants = {
         {"prolearn_retrieved", student.module.get(), student.bind(scored)},
         {"prolearn_random_prototype", student.module.get(),
@@ -296,7 +345,15 @@ int main(int argc, char** argv) {
            return std::make_pair(own.responses.index_select(0, index),
                                  own.masks.index_select(0, index));
          })},
+        {"prolearn_nearest_paired_response", student.module.get(),
+         guided_by([&](const std::vector<int64_t>& rows) {
+           const torch::Tensor index =
+               nearest_paired.index_select(0, torch::tensor(rows, torch::kLong));
+           return std::make_pair(filtered.responses.index_select(0, index),
+                                 filtered.masks.index_select(0, index));
+         })},
         {"teacher_full_report", teacher.module.get(), teacher.bind(scored)},
+        {"teacher_nearest_paired_report", teacher.module.get(), teacher.bind(with_nearest_reports)},
         {"teacher_other_report", teacher.module.get(), teacher.bind(shuffled)},
     };
     nlohmann::json dice;
@@ -323,6 +380,11 @@ int main(int argc, char** argv) {
         "report {:.3f} (chance {:.3f})",
         retrieval_split, retrieval.zones.top1, retrieval.zones.chance, retrieval.laterality.top1,
         retrieval.laterality.chance, retrieval.report.top1, retrieval.report.chance);
+    spdlog::info(
+        "nearest paired image on {}: top-1 zones {:.3f} (chance {:.3f}), laterality {:.3f} "
+        "(chance {:.3f})",
+        retrieval_split, nearest_retrieval.zones.top1, nearest_retrieval.zones.chance,
+        nearest_retrieval.laterality.top1, nearest_retrieval.laterality.chance);
     spdlog::info("wrote {}", (out_dir / "diagnosis.json").string());
     return 0;
   });

@@ -33,8 +33,14 @@ for criterion in ("report", "laterality", "zones", "areas"):
         assert 0.0 <= value <= 1.0, (criterion, key, value)
     a = d["retrieval"][criterion]
     assert a["top1"] <= a["any_of_k"] <= a["reachable"] + 1e-9, (criterion, a)
+nearest = d["retrieval_nearest_paired"]  # every paired image as a prototype
+assert nearest["references"] == 12 and nearest["queries"] == 8, nearest
+for criterion in ("report", "laterality", "zones", "areas"):
+    a = nearest[criterion]
+    assert 0.0 <= a["chance"] <= 1.0 and a["top1"] <= a["any_of_k"] <= a["reachable"] + 1e-9, a
 variants = {"prolearn_retrieved", "prolearn_random_prototype", "prolearn_matching_prototype",
-            "prolearn_own_report", "teacher_full_report", "teacher_other_report"}
+            "prolearn_own_report", "prolearn_nearest_paired_response", "teacher_full_report",
+            "teacher_nearest_paired_report", "teacher_other_report"}
 assert set(d["dice"]) == variants, d["dice"].keys()
 scales = d["guide_scales"]  # three guide layers in each model, learnt from 0.01
 assert len(scales["teacher"]) == 3 and len(scales["prolearn"]) == 3, scales
