@@ -67,7 +67,15 @@ std::vector<ProLearnSweepJob> plan_prolearn_sweep(const ProLearnSweepConfig& con
   const std::string train = shell_quote((bin_dir / "prolearn-train").string());
   const std::string evaluate = shell_quote((bin_dir / "prolearn-eval").string());
   std::vector<ProLearnSweepJob> jobs;
-  for (const auto& [name, variant] : config.variants) {
+  // Variants that train their teacher first, then those that take another's.
+  std::vector<std::string> order;
+  for (const bool shares : {false, true}) {
+    for (const auto& [name, variant] : config.variants) {
+      if (variant.teacher_of.empty() != shares) order.push_back(name);
+    }
+  }
+  for (const std::string& name : order) {
+    const ProLearnSweepVariant& variant = config.variants.at(name);
     const std::vector<std::string> models = scored_models(config, name);
     if (models.empty()) continue;  // no row reads it: nothing to train
     for (int seed : variant.seeds.empty() ? config.seeds : variant.seeds) {
@@ -91,6 +99,10 @@ std::vector<ProLearnSweepJob> plan_prolearn_sweep(const ProLearnSweepConfig& con
       }
       command += " --set seed=" + std::to_string(seed);
       for (const std::string& value : variant.set) command += " --set \"" + value + "\"";
+      if (!variant.teacher_of.empty()) {
+        const fs::path source = config.out / variant.teacher_of / ("seed" + std::to_string(seed));
+        command += " --set " + shell_quote("teacher_from=" + source.string());
+      }
       if (threads > 0) command += " --set threads=" + std::to_string(threads);
       // Each score is computed once: a finished metrics.json is kept on a rerun.
       for (const std::string& model : models) {

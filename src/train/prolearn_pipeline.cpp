@@ -12,6 +12,7 @@
 #include "protoseg/models/prolearn_segmenter.h"
 #include "protoseg/models/text_guided_segmenter.h"
 #include "protoseg/train/psa_initialisation.h"
+#include "protoseg/train/teacher_reuse.h"
 
 namespace protoseg::train {
 namespace fs = std::filesystem;
@@ -231,13 +232,17 @@ bool train_segmenter(const ProLearnConfig& config, SegmenterKind kind, const fs:
                 .interrupted;
   }
 
-  // Stage 1: the text-guided teacher on the paired subset (the GuideSeg-style baseline).
+  // Stage 1: the text-guided teacher on the paired subset (the GuideSeg-style baseline), or
+  // another run's finished teacher when `teacher_from` names one with the same settings.
+  if (main_rank) adopt_teacher(config, run_dir);
+  group->barrier();  // rank 0 has copied the teacher
+  const bool adopted = has_adopted_teacher(run_dir);
   Segmenter teacher = build_segmenter(SegmenterKind::kGuideSeg, config, tokenizer);
   SegmentationStage teacher_stage("teacher", config.teacher, run_dir / "teacher", device, precision,
                                   seed, zoom, group);
   if (teacher_stage
           .run(*teacher.module, teacher.parameters, teacher.bind(train), train, paired,
-               teacher.bind(val), val, resume, stop)
+               teacher.bind(val), val, resume || adopted, stop)
           .interrupted) {
     return false;
   }

@@ -183,5 +183,59 @@ TEST_F(ProLearnSweepTest, RowsMustScoreAModelTheirVariantTrains) {
       << what;
 }
 
+TEST_F(ProLearnSweepTest, AblationsTakeTheSameSeedsTeacherOfTheirBase) {
+  std::ofstream(dir_ / "ablation.yaml") << R"(name: ablation
+out: runs
+seeds: [42, 43]
+variants:
+  a_top1: {config: qata.yaml, text_fraction: 0.01, set: ["psa.top_k=1"], teacher_of: base}
+  base: {config: qata.yaml, text_fraction: 0.01}
+rows:
+  - {label: top-1, variant: a_top1}
+  - {label: base, variant: base}
+)";
+  const auto jobs = plan_prolearn_sweep(
+      config::load_config<ProLearnSweepConfig>(dir_ / "ablation.yaml"), "/opt/bin");
+  // The base trains first though its name sorts last: its teachers exist when the ablation runs.
+  ASSERT_EQ(jobs.size(), 4u);
+  EXPECT_EQ(jobs[0].variant, "base");
+  EXPECT_EQ(jobs[1].variant, "base");
+  EXPECT_EQ(jobs[2].variant, "a_top1");
+  EXPECT_EQ(jobs[0].command.find("teacher_from"), std::string::npos) << jobs[0].command;
+  const std::string source = fs::absolute(dir_ / "runs" / "base" / "seed43").string();
+  EXPECT_NE(jobs[3].command.find("--set \"psa.top_k=1\" --set 'teacher_from=" + source + "'"),
+            std::string::npos)
+      << jobs[3].command;
+}
+
+TEST_F(ProLearnSweepTest, TeacherOfMustNameAVariantWithATeacherAndEverySeed) {
+  const auto error_of = [this](const std::string& variants) -> std::string {
+    std::ofstream(dir_ / "bad.yaml") << "name: bad\nout: runs\nvariants:\n"
+                                     << variants << "rows:\n  - {label: A, variant: a}\n";
+    try {
+      config::load_config<ProLearnSweepConfig>(dir_ / "bad.yaml");
+    } catch (const config::ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  std::string what = error_of("  a: {config: q.yaml, text_fraction: 0.01, teacher_of: base}\n");
+  EXPECT_NE(what.find("variant 'a' takes its teacher from 'base', which is not another variant"),
+            std::string::npos)
+      << what;
+  what = error_of(
+      "  a: {config: q.yaml, text_fraction: 0.01, teacher_of: u}\n"
+      "  u: {config: q.yaml, model: image-only}\n");
+  EXPECT_NE(what.find("which is not another variant with a teacher"), std::string::npos) << what;
+  what = error_of(
+      "  a: {config: q.yaml, text_fraction: 0.01, seeds: [1, 2], teacher_of: b}\n"
+      "  b: {config: q.yaml, text_fraction: 0.01, seeds: [1]}\n");
+  EXPECT_NE(what.find("variant 'a' needs seed 2 of 'b', which does not run it"), std::string::npos)
+      << what;
+  EXPECT_EQ(error_of("  a: {config: q.yaml, text_fraction: 0.01, teacher_of: b}\n"
+                     "  b: {config: q.yaml, text_fraction: 0.01}\n"),
+            "no error");
+}
+
 }  // namespace
 }  // namespace protoseg::sweep

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -20,6 +21,10 @@ struct ProLearnSweepVariant {
   /// `--set` overrides for prolearn-train. They reach the shell in double quotes, so $HOME and
   /// other variables expand.
   std::vector<std::string> set;
+  /// Another variant whose finished teacher (same seed) each run copies instead of training its
+  /// own (prolearn-train's `teacher_from`): for ablations of the PSA or the student, which do not
+  /// change the teacher. Empty: train the teacher.
+  std::string teacher_of;
 
   template <class V>
   void visit(V& v) {
@@ -28,6 +33,7 @@ struct ProLearnSweepVariant {
     v.optional("text_fraction", text_fraction);
     v.optional("seeds", seeds);
     v.optional("set", set);
+    v.optional("teacher_of", teacher_of);
   }
   template <class V>
   void validate(V& v) const {
@@ -90,6 +96,25 @@ struct ProLearnSweepConfig {
     if (seeds.empty()) v.invalid("seeds", "must list at least one seed");
     if (splits.empty()) v.invalid("splits", "must list at least one split");
     if (variants.empty()) v.invalid("variants", "must define at least one variant");
+    for (const auto& [name, variant] : variants) {
+      if (variant.teacher_of.empty()) continue;
+      const auto source = variants.find(variant.teacher_of);
+      if (source == variants.end() || source->second.model == "image-only" ||
+          variant.model == "image-only" || variant.teacher_of == name) {
+        v.invalid("variants", "variant '" + name + "' takes its teacher from '" +
+                                  variant.teacher_of +
+                                  "', which is not another variant with a teacher");
+        continue;
+      }
+      const auto& ours = variant.seeds.empty() ? seeds : variant.seeds;
+      const auto& theirs = source->second.seeds.empty() ? seeds : source->second.seeds;
+      for (const int seed : ours) {
+        if (std::find(theirs.begin(), theirs.end(), seed) == theirs.end()) {
+          v.invalid("variants", "variant '" + name + "' needs seed " + std::to_string(seed) +
+                                    " of '" + variant.teacher_of + "', which does not run it");
+        }
+      }
+    }
     for (const ProLearnSweepRow& row : rows) {
       const auto variant = variants.find(row.variant);
       if (variant == variants.end()) {

@@ -217,6 +217,10 @@ struct ProLearnConfig {
   StageConfig student;
   /// Initialise the ProLearn U-Net from the teacher (true) or from ImageNet only.
   bool student_from_teacher = true;
+  /// A run folder whose finished teacher this run copies instead of training its own; both
+  /// must agree on everything the teacher depends on (train/teacher_reuse.h). PSA and student
+  /// ablations share one teacher this way. Empty: train the teacher.
+  std::filesystem::path teacher_from;
   std::string precision = "auto";
   std::string device = "auto";
   int threads = 0;
@@ -231,6 +235,7 @@ struct ProLearnConfig {
     v.optional("teacher", teacher);
     v.optional("student", student);
     v.optional("student_from_teacher", student_from_teacher);
+    v.optional("teacher_from", teacher_from);
     v.optional("precision", precision);
     v.optional("device", device);
     v.optional("threads", threads);
