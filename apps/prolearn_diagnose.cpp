@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <numeric>
 #include <random>
 #include <string>
@@ -93,6 +95,35 @@ data::ImageReportSet with_reports_from(const data::ImageReportSet& set,
     out.has_report[static_cast<size_t>(i)] = references.has_report[from];
   }
   return out;
+}
+
+/// A query embedding of a batch: images and masks [B, 1, S, S] -> [B, D].
+using QueryEmbedding =
+    std::function<torch::Tensor(const torch::Tensor& images, const torch::Tensor& masks)>;
+
+/// The embedding of every image of `set` [N, D], batch by batch, float32 on the CPU.
+torch::Tensor embed_set(const data::ImageReportSet& set, int64_t batch_size,
+                        const QueryEmbedding& embedding) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> rows;
+  for (int64_t start = 0; start < set.size(); start += batch_size) {
+    const int64_t end = std::min(set.size(), start + batch_size);
+    rows.push_back(embedding(set.images.slice(0, start, end), set.masks.slice(0, start, end))
+                       .to(torch::kCPU, torch::kFloat));
+  }
+  return torch::cat(rows);
+}
+
+/// The stride-32 features averaged over each cell of a grid x grid layout, flattened [B, C g^2]:
+/// the pooled query embedding with the where kept.
+torch::Tensor feature_layout(const models::UNetFeatures& features, int64_t grid) {
+  return torch::adaptive_avg_pool2d(features.levels[3].to(torch::kFloat), {grid, grid}).flatten(1);
+}
+
+/// Where the lesion is: the share of each cell of a grid x grid layout covered by a lesion map
+/// [B, 1, S, S] (probabilities or a mask), flattened [B, g^2].
+torch::Tensor lesion_layout(const torch::Tensor& lesion, int64_t grid) {
+  return torch::adaptive_avg_pool2d(lesion.to(torch::kFloat), {grid, grid}).flatten(1);
 }
 
 std::vector<int64_t> all_rows(int64_t count) {
@@ -246,32 +277,60 @@ int main(int argc, char** argv) {
                             {"areas", to_json(retrieval.areas)}};
 
     // 3b. The same question without the PSA's compression: every paired training image is a
-    // prototype, looked up by the teacher's pooled embedding (the space the query prototypes
-    // were initialised in). How much of the report can an image's embedding find at all?
-    auto teacher_embeddings = [&](const data::ImageReportSet& set) {
-      torch::NoGradGuard no_grad;
+    // prototype, looked up by one of several query embeddings. `teacher_pooled` is the PSA's own
+    // space (the query prototypes start there); the others keep where things are in the image,
+    // which a global average discards: the stride-32 features averaged per cell of a 2 x 2 or
+    // 4 x 4 grid, the student's predicted lesion (no report, no truth) and the true lesion as an
+    // 8 x 8 layout (an upper bound: it reads the ground truth). How much of the report can each
+    // find?
+    const auto teacher_features = [&](const torch::Tensor& images) {
       teacher_model->eval();
-      std::vector<torch::Tensor> pooled;
-      for (int64_t start = 0; start < set.size(); start += batch_size) {
-        const int64_t end = std::min(set.size(), start + batch_size);
-        core::AutocastGuard autocast(device, precision);
-        pooled.push_back(teacher_model->unet->encode(set.images.slice(0, start, end).to(device))
-                             .pooled()
-                             .to(torch::kCPU, torch::kFloat));
-      }
-      return torch::cat(pooled);
+      core::AutocastGuard autocast(device, precision);
+      return teacher_model->unet->encode(images.to(device));
+    };
+    const std::vector<std::pair<std::string, QueryEmbedding>> query_embeddings = {
+        {"teacher_pooled", [&](const torch::Tensor& images,
+                               const torch::Tensor&) { return teacher_features(images).pooled(); }},
+        {"teacher_grid2",
+         [&](const torch::Tensor& images, const torch::Tensor&) {
+           return feature_layout(teacher_features(images), 2);
+         }},
+        {"teacher_grid4",
+         [&](const torch::Tensor& images, const torch::Tensor&) {
+           return feature_layout(teacher_features(images), 4);
+         }},
+        {"predicted_lesion_8x8",
+         [&](const torch::Tensor& images, const torch::Tensor&) {
+           student_model->eval();
+           core::AutocastGuard autocast(device, precision);
+           return lesion_layout(torch::sigmoid(student_model->forward(images.to(device))), 8);
+         }},
+        {"true_lesion_8x8",
+         [&](const torch::Tensor&, const torch::Tensor& masks) { return lesion_layout(masks, 8); }},
     };
     const int64_t top_k = student_model->psa->options.top_k();
-    const eval::RetrievalDiagnosis nearest_retrieval = eval::diagnose_retrieval(
-        eval::nearest_by_cosine(teacher_embeddings(queries), filtered.queries, top_k),
-        paired.reports, queries.reports);
-    summary["retrieval_nearest_paired"] = {{"split", retrieval_split},
-                                           {"queries", nearest_retrieval.queries},
-                                           {"references", paired.size()},
-                                           {"report", to_json(nearest_retrieval.report)},
-                                           {"laterality", to_json(nearest_retrieval.laterality)},
-                                           {"zones", to_json(nearest_retrieval.zones)},
-                                           {"areas", to_json(nearest_retrieval.areas)}};
+    std::map<std::string, torch::Tensor> paired_embeddings;
+    nlohmann::json by_embedding;
+    for (const auto& [name, embedding] : query_embeddings) {
+      paired_embeddings[name] = embed_set(paired, batch_size, embedding);
+      const eval::RetrievalDiagnosis nearest = eval::diagnose_retrieval(
+          eval::nearest_by_cosine(embed_set(queries, batch_size, embedding),
+                                  paired_embeddings[name], top_k),
+          paired.reports, queries.reports);
+      by_embedding[name] = {{"split", retrieval_split},
+                            {"queries", nearest.queries},
+                            {"references", paired.size()},
+                            {"report", to_json(nearest.report)},
+                            {"laterality", to_json(nearest.laterality)},
+                            {"zones", to_json(nearest.zones)},
+                            {"areas", to_json(nearest.areas)}};
+      spdlog::info(
+          "nearest paired image by {} on {}: top-1 zones {:.3f} (chance {:.3f}), "
+          "laterality {:.3f} (chance {:.3f})",
+          name, retrieval_split, nearest.zones.top1, nearest.zones.chance, nearest.laterality.top1,
+          nearest.laterality.chance);
+    }
+    summary["retrieval_nearest_paired"] = by_embedding;
 
     // 4. Dice with the guidance replaced: the retrieved responses (ProLearn as it runs), a
     // uniformly random prototype's response, the image's own report filtered and encoded by the
@@ -327,12 +386,16 @@ int main(int argc, char** argv) {
       torch::nn::Module* model;
       train::SegmentationForward forward;
     };
-    // The nearest paired training image of each scored image (teacher embeddings, as in 3b):
-    // its full report for the teacher, its filtered response for ProLearn's decoder.
-    const torch::Tensor nearest_paired =
-        eval::nearest_by_cosine(own.queries, filtered.queries, 1).select(1, 0);
-    const data::ImageReportSet with_nearest_reports =
-        with_reports_from(scored, paired, nearest_paired);
+    // The nearest paired training image of each scored image (as in 3b): its full report for
+    // the teacher, its filtered response for ProLearn's decoder.
+    std::map<std::string, torch::Tensor> nearest_paired;
+    std::map<std::string, data::ImageReportSet> with_nearest_reports;
+    for (const auto& [name, embedding] : query_embeddings) {
+      nearest_paired[name] = eval::nearest_by_cosine(embed_set(scored, batch_size, embedding),
+                                                     paired_embeddings[name], 1)
+                                 .select(1, 0);
+      with_nearest_reports[name] = with_reports_from(scored, paired, nearest_paired[name]);
+    }
     const std::vector<Variant> variants = {
         {"prolearn_retrieved", student.module.get(), student.bind(scored)},
         {"prolearn_random_prototype", student.module.get(),
@@ -347,13 +410,20 @@ int main(int argc, char** argv) {
          })},
         {"prolearn_nearest_paired_response", student.module.get(),
          guided_by([&](const std::vector<int64_t>& rows) {
-           const torch::Tensor index =
-               nearest_paired.index_select(0, torch::tensor(rows, torch::kLong));
+           const torch::Tensor index = nearest_paired.at("teacher_pooled")
+                                           .index_select(0, torch::tensor(rows, torch::kLong));
            return std::make_pair(filtered.responses.index_select(0, index),
                                  filtered.masks.index_select(0, index));
          })},
         {"teacher_full_report", teacher.module.get(), teacher.bind(scored)},
-        {"teacher_nearest_paired_report", teacher.module.get(), teacher.bind(with_nearest_reports)},
+        {"teacher_nearest_paired_report", teacher.module.get(),
+         teacher.bind(with_nearest_reports.at("teacher_pooled"))},
+        {"teacher_nearest_paired_report_by_grid4", teacher.module.get(),
+         teacher.bind(with_nearest_reports.at("teacher_grid4"))},
+        {"teacher_nearest_paired_report_by_predicted_lesion", teacher.module.get(),
+         teacher.bind(with_nearest_reports.at("predicted_lesion_8x8"))},
+        {"teacher_nearest_paired_report_by_true_lesion", teacher.module.get(),
+         teacher.bind(with_nearest_reports.at("true_lesion_8x8"))},
         {"teacher_other_report", teacher.module.get(), teacher.bind(shuffled)},
     };
     nlohmann::json dice;
@@ -380,11 +450,6 @@ int main(int argc, char** argv) {
         "report {:.3f} (chance {:.3f})",
         retrieval_split, retrieval.zones.top1, retrieval.zones.chance, retrieval.laterality.top1,
         retrieval.laterality.chance, retrieval.report.top1, retrieval.report.chance);
-    spdlog::info(
-        "nearest paired image on {}: top-1 zones {:.3f} (chance {:.3f}), laterality {:.3f} "
-        "(chance {:.3f})",
-        retrieval_split, nearest_retrieval.zones.top1, nearest_retrieval.zones.chance,
-        nearest_retrieval.laterality.top1, nearest_retrieval.laterality.chance);
     spdlog::info("wrote {}", (out_dir / "diagnosis.json").string());
     return 0;
   });

@@ -33,14 +33,21 @@ for criterion in ("report", "laterality", "zones", "areas"):
         assert 0.0 <= value <= 1.0, (criterion, key, value)
     a = d["retrieval"][criterion]
     assert a["top1"] <= a["any_of_k"] <= a["reachable"] + 1e-9, (criterion, a)
-nearest = d["retrieval_nearest_paired"]  # every paired image as a prototype
-assert nearest["references"] == 12 and nearest["queries"] == 8, nearest
-for criterion in ("report", "laterality", "zones", "areas"):
-    a = nearest[criterion]
-    assert 0.0 <= a["chance"] <= 1.0 and a["top1"] <= a["any_of_k"] <= a["reachable"] + 1e-9, a
+# Every paired image as a prototype, found by each query embedding.
+by = d["retrieval_nearest_paired"]
+assert set(by) == {"teacher_pooled", "teacher_grid2", "teacher_grid4", "predicted_lesion_8x8",
+                   "true_lesion_8x8"}, by.keys()
+for name, nearest in by.items():
+    assert nearest["references"] == 12 and nearest["queries"] == 8, (name, nearest)
+    for criterion in ("report", "laterality", "zones", "areas"):
+        a = nearest[criterion]
+        assert 0.0 <= a["chance"] <= 1.0, (name, a)
+        assert a["top1"] <= a["any_of_k"] <= a["reachable"] + 1e-9, (name, a)
 variants = {"prolearn_retrieved", "prolearn_random_prototype", "prolearn_matching_prototype",
             "prolearn_own_report", "prolearn_nearest_paired_response", "teacher_full_report",
-            "teacher_nearest_paired_report", "teacher_other_report"}
+            "teacher_nearest_paired_report", "teacher_nearest_paired_report_by_grid4",
+            "teacher_nearest_paired_report_by_predicted_lesion",
+            "teacher_nearest_paired_report_by_true_lesion", "teacher_other_report"}
 assert set(d["dice"]) == variants, d["dice"].keys()
 scales = d["guide_scales"]  # three guide layers in each model, learnt from 0.01
 assert len(scales["teacher"]) == 3 and len(scales["prolearn"]) == 3, scales
