@@ -56,6 +56,18 @@ nlohmann::json to_json(const eval::RetrievalAgreement& a) {
       {"top1", a.top1}, {"any_of_k", a.any_of_k}, {"chance", a.chance}, {"reachable", a.reachable}};
 }
 
+/// A retrieval diagnosis on `split`, with how many candidates (`candidates_key`) it chose from.
+nlohmann::json to_json(const eval::RetrievalDiagnosis& d, const std::string& split,
+                       const std::string& candidates_key, int64_t candidates) {
+  return {{"split", split},
+          {"queries", d.queries},
+          {candidates_key, candidates},
+          {"report", to_json(d.report)},
+          {"laterality", to_json(d.laterality)},
+          {"zones", to_json(d.zones)},
+          {"areas", to_json(d.areas)}};
+}
+
 /// The learnt `scale` of every guide layer, by parameter name.
 nlohmann::json guide_scales(const torch::nn::Module& model) {
   nlohmann::json scales = nlohmann::json::object();
@@ -241,23 +253,17 @@ int main(int argc, char** argv) {
     }
     const data::ImageReportSet queries = data::load_image_report_set(
         train::read_image_report_split(config.data, retrieval_split), config.data.image_size);
-    student_model->eval();
-    std::vector<torch::Tensor> picked;
+    const torch::Tensor student_queries =
+        embed_set(queries, batch_size, [&](const torch::Tensor& images, const torch::Tensor&) {
+          student_model->eval();
+          core::AutocastGuard autocast(device, precision);
+          return student_model->unet->encode(images.to(device)).pooled();
+        });
+    torch::Tensor indices;
     {
       torch::NoGradGuard no_grad;
-      for (int64_t start = 0; start < queries.size(); start += batch_size) {
-        const int64_t end = std::min(queries.size(), start + batch_size);
-        torch::Tensor pooled;
-        {
-          core::AutocastGuard autocast(device, precision);
-          pooled =
-              student_model->unet->encode(queries.images.slice(0, start, end).to(device)).pooled();
-        }
-        picked.push_back(
-            student_model->psa->forward(pooled.to(torch::kFloat)).indices.to(torch::kCPU));
-      }
+      indices = student_model->psa->forward(student_queries.to(device)).indices.to(torch::kCPU);
     }
-    const torch::Tensor indices = torch::cat(picked);
     const eval::RetrievalDiagnosis retrieval =
         eval::diagnose_retrieval(indices, prototype_reports, queries.reports);
     csv = "id,own_report,top1_prototype,top1_report\n";
@@ -268,13 +274,8 @@ int main(int argc, char** argv) {
                          csv_quote(prototype_reports[static_cast<size_t>(p)]));
     }
     config::write_text_atomically(out_dir / "retrieval.csv", csv);
-    summary["retrieval"] = {{"split", retrieval_split},
-                            {"queries", retrieval.queries},
-                            {"prototypes", prototype_reports.size()},
-                            {"report", to_json(retrieval.report)},
-                            {"laterality", to_json(retrieval.laterality)},
-                            {"zones", to_json(retrieval.zones)},
-                            {"areas", to_json(retrieval.areas)}};
+    summary["retrieval"] = to_json(retrieval, retrieval_split, "prototypes",
+                                   static_cast<int64_t>(prototype_reports.size()));
 
     // 3b. The same question without the PSA's compression: every paired training image is a
     // prototype, looked up by one of several query embeddings. `teacher_pooled` is the PSA's own
@@ -317,13 +318,7 @@ int main(int argc, char** argv) {
           eval::nearest_by_cosine(embed_set(queries, batch_size, embedding),
                                   paired_embeddings[name], top_k),
           paired.reports, queries.reports);
-      by_embedding[name] = {{"split", retrieval_split},
-                            {"queries", nearest.queries},
-                            {"references", paired.size()},
-                            {"report", to_json(nearest.report)},
-                            {"laterality", to_json(nearest.laterality)},
-                            {"zones", to_json(nearest.zones)},
-                            {"areas", to_json(nearest.areas)}};
+      by_embedding[name] = to_json(nearest, retrieval_split, "references", paired.size());
       spdlog::info(
           "nearest paired image by {} on {}: top-1 zones {:.3f} (chance {:.3f}), "
           "laterality {:.3f} (chance {:.3f})",

@@ -42,6 +42,16 @@ rows:
         << "{\"images\": 700, \"mean_dice\": " << dice << ", \"mean_iou\": " << dice / 2
         << ", \"micro_dice\": 0, \"micro_iou\": 0}";
   }
+  /// The ConfigError message of loading `yaml` as a sweep, or "no error".
+  std::string error_of(const std::string& yaml) const {
+    std::ofstream(dir_ / "bad.yaml") << yaml;
+    try {
+      config::load_config<ProLearnSweepConfig>(dir_ / "bad.yaml");
+    } catch (const config::ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
   fs::path dir_;
   ProLearnSweepConfig config_;
 };
@@ -158,14 +168,8 @@ TEST_F(ProLearnSweepTest, MalformedMetricsAreNamed) {
 }
 
 TEST_F(ProLearnSweepTest, RowsMustScoreAModelTheirVariantTrains) {
-  const auto error_of = [this](const std::string& variants_and_rows) -> std::string {
-    std::ofstream(dir_ / "bad.yaml") << "name: bad\nout: runs\n" << variants_and_rows;
-    try {
-      config::load_config<ProLearnSweepConfig>(dir_ / "bad.yaml");
-    } catch (const config::ConfigError& e) {
-      return e.what();
-    }
-    return "no error";
+  const auto error_of = [this](const std::string& variants_and_rows) {
+    return ProLearnSweepTest::error_of("name: bad\nout: runs\n" + variants_and_rows);
   };
   const std::string image_only =
       "variants:\n  image_only: {config: qata.yaml, model: image-only}\nrows:\n";
@@ -209,15 +213,9 @@ rows:
 }
 
 TEST_F(ProLearnSweepTest, TeacherOfMustNameAVariantWithATeacherAndEverySeed) {
-  const auto error_of = [this](const std::string& variants) -> std::string {
-    std::ofstream(dir_ / "bad.yaml") << "name: bad\nout: runs\nvariants:\n"
-                                     << variants << "rows:\n  - {label: A, variant: a}\n";
-    try {
-      config::load_config<ProLearnSweepConfig>(dir_ / "bad.yaml");
-    } catch (const config::ConfigError& e) {
-      return e.what();
-    }
-    return "no error";
+  const auto error_of = [this](const std::string& variants) {
+    return ProLearnSweepTest::error_of("name: bad\nout: runs\nvariants:\n" + variants +
+                                       "rows:\n  - {label: A, variant: a}\n");
   };
   std::string what = error_of("  a: {config: q.yaml, text_fraction: 0.01, teacher_of: base}\n");
   EXPECT_NE(what.find("variant 'a' takes its teacher from 'base', which is not another variant"),
