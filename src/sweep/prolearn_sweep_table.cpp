@@ -36,13 +36,32 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-/// "mean +- std (n)" over seeds, the value alone for one seed, "-" for none.
-std::string seeds_cell(const std::vector<double>& values) {
+/// "mean +- std (n)" over seeds, the value alone for one seed, "-" for none; `signed_mean`
+/// writes the mean with its sign (for differences).
+std::string seeds_cell(const std::vector<double>& values, bool signed_mean = false) {
   if (values.empty()) return "-";
-  if (values.size() == 1) return fmt::format("{:.4f}", values.front());
   double mean = 0, std = 0;
   mean_std(values, mean, std);
-  return fmt::format("{:.4f} +- {:.4f} ({})", mean, std, values.size());
+  const std::string value =
+      signed_mean ? fmt::format("{:+.4f}", mean) : fmt::format("{:.4f}", mean);
+  if (values.size() == 1) return value;
+  return fmt::format("{} +- {:.4f} ({})", value, std, values.size());
+}
+
+/// Dice of `row` minus the baseline row's on `split`, for every seed both have finished.
+std::vector<double> baseline_differences(const ProLearnSweepTable& table, size_t row,
+                                         const std::string& split) {
+  std::vector<double> values;
+  for (const ProLearnScore& score : table.scores) {
+    if (score.label != table.labels[row] || score.split != split) continue;
+    for (const ProLearnScore& base : table.scores) {
+      if (base.label == table.labels[static_cast<size_t>(table.baseline)] && base.split == split &&
+          base.seed == score.seed) {
+        values.push_back(score.mean_dice - base.mean_dice);
+      }
+    }
+  }
+  return values;
 }
 
 }  // namespace
@@ -52,6 +71,7 @@ ProLearnSweepTable aggregate_prolearn_sweep(const ProLearnSweepConfig& config,
   ProLearnSweepTable table;
   table.splits = config.splits;
   for (const ProLearnSweepRow& row : config.rows) {
+    if (row.baseline) table.baseline = static_cast<int>(table.labels.size());
     table.labels.push_back(row.label);
     int expected = 0;
     for (const ProLearnSweepJob& job : jobs) {
@@ -82,6 +102,12 @@ std::string ProLearnSweepTable::markdown() const {
     text += " " + split + " Dice | " + split + " IoU |";
     rule += " ---: | ---: |";
   }
+  if (baseline >= 0) {
+    for (const std::string& split : splits) {
+      text += " " + split + " Dice - baseline, same seed |";
+      rule += " ---: |";
+    }
+  }
   text += " seeds |\n" + rule + " ---: |\n";
   for (size_t r = 0; r < labels.size(); ++r) {
     text += "| " + labels[r] + " |";
@@ -95,6 +121,13 @@ std::string ProLearnSweepTable::markdown() const {
       }
       finished = dice.size();
       text += " " + seeds_cell(dice) + " | " + seeds_cell(iou) + " |";
+    }
+    for (const std::string& split : baseline >= 0 ? splits : std::vector<std::string>{}) {
+      const bool is_baseline = static_cast<int>(r) == baseline;
+      text += " " +
+              (is_baseline ? std::string("baseline")
+                           : seeds_cell(baseline_differences(*this, r, split), true)) +
+              " |";
     }
     text += fmt::format(" {}/{} |\n", finished, expected_seeds[r]);
   }

@@ -156,6 +156,74 @@ TEST_F(ProLearnSweepTest, OneSeedShowsTheValueAlone) {
       << table.csv();
 }
 
+TEST_F(ProLearnSweepTest, BaselineRowGivesEachRowsDifferenceSeedBySeed) {
+  std::ofstream(dir_ / "ablation.yaml") << R"(name: ablation
+out: runs
+seeds: [1, 2, 3]
+splits: [val]
+variants:
+  base: {config: qata.yaml, text_fraction: 0.5}
+  top1: {config: qata.yaml, text_fraction: 0.5, teacher_of: base}
+rows:
+  - {label: base, variant: base, baseline: true}
+  - {label: top-1, variant: top1}
+  - {label: teacher, variant: base, model: guideseg}
+)";
+  const auto config = config::load_config<ProLearnSweepConfig>(dir_ / "ablation.yaml");
+  const auto planned = plan_prolearn_sweep(config, "/opt/bin");
+  ASSERT_EQ(planned.size(), 6u);  // base seeds 1-3, then top1 seeds 1-3
+  // The seeds differ far more than the ablation does: +0.01, +0.02 paired; seed 3 of top1 is
+  // still running, so only seeds 1 and 2 pair.
+  const double base[] = {0.60, 0.70, 0.80}, top1[] = {0.61, 0.72};
+  for (int s = 0; s < 3; ++s) {
+    write_metrics(planned[s].run_dir, "prolearn", "val", base[s]);
+    write_metrics(planned[s].run_dir, "guideseg", "val", base[s] + 0.05);
+  }
+  for (int s = 0; s < 2; ++s) write_metrics(planned[3 + s].run_dir, "prolearn", "val", top1[s]);
+  const auto table = aggregate_prolearn_sweep(config, plan_prolearn_sweep(config, "/opt/bin"));
+  EXPECT_EQ(table.baseline, 0);
+  const std::string markdown = table.markdown();
+  EXPECT_NE(markdown.find("| row | val Dice | val IoU | val Dice - baseline, same seed | seeds |"),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(
+      markdown.find("| base | 0.7000 +- 0.1000 (3) | 0.3500 +- 0.0500 (3) | baseline | 3/3 |"),
+      std::string::npos)
+      << markdown;
+  // Differences 0.01 and 0.02: mean +0.015, sample std 0.0071.
+  EXPECT_NE(markdown.find("| top-1 | 0.6650 +- 0.0778 (2) | 0.3325 +- 0.0389 (2) | "
+                          "+0.0150 +- 0.0071 (2) | 2/3 |"),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("| teacher | 0.7500 +- 0.1000 (3) | 0.3750 +- 0.0500 (3) | "
+                          "+0.0500 +- 0.0000 (3) | 3/3 |"),
+            std::string::npos)
+      << markdown;
+  // Without a baseline row the table has no difference columns (TableGivesMeanAndStd...).
+  EXPECT_EQ(aggregate_prolearn_sweep(config_, planned).baseline, -1);
+}
+
+TEST_F(ProLearnSweepTest, AtMostOneBaselineRow) {
+  const std::string what = error_of(
+      "name: bad\nout: runs\nvariants:\n  a: {config: q.yaml, text_fraction: 0.5}\nrows:\n"
+      "  - {label: A, variant: a, baseline: true}\n"
+      "  - {label: B, variant: a, model: guideseg, baseline: true}\n");
+  EXPECT_NE(what.find("more than one row is marked baseline"), std::string::npos) << what;
+}
+
+TEST_F(ProLearnSweepTest, ShippedSweepsLoadAndPlan) {
+  int shipped = 0;
+  for (const auto& entry : fs::directory_iterator(testing::source_path("configs/sweeps"))) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("prolearn_", 0) != 0) continue;
+    SCOPED_TRACE(name);
+    const auto config = config::load_config<ProLearnSweepConfig>(entry.path());
+    EXPECT_FALSE(plan_prolearn_sweep(config, "/opt/bin").empty());
+    ++shipped;
+  }
+  EXPECT_GE(shipped, 6);
+}
+
 TEST_F(ProLearnSweepTest, MalformedMetricsAreNamed) {
   const auto planned = plan_prolearn_sweep(config_, "/opt/bin");
   write_metrics(planned[0].run_dir, "image-only", "val", 0.75);

@@ -52,12 +52,16 @@ struct ProLearnSweepRow {
   std::string label;
   std::string variant;
   std::string model = "prolearn";  ///< what prolearn-eval scores: prolearn, guideseg, image-only
+  /// The row the others are compared with, seed by seed (at most one row): an ablation and its
+  /// base share a seed's teacher, so their paired difference is far less noisy than the rows.
+  bool baseline = false;
 
   template <class V>
   void visit(V& v) {
     v.required("label", label);
     v.required("variant", variant);
     v.optional("model", model);
+    v.optional("baseline", baseline);
   }
   template <class V>
   void validate(V& v) const {
@@ -114,6 +118,9 @@ struct ProLearnSweepConfig {
                                     " of '" + variant.teacher_of + "', which does not run it");
         }
       }
+    }
+    if (std::count_if(rows.begin(), rows.end(), [](const auto& row) { return row.baseline; }) > 1) {
+      v.invalid("rows", "more than one row is marked baseline");
     }
     for (const ProLearnSweepRow& row : rows) {
       const auto variant = variants.find(row.variant);

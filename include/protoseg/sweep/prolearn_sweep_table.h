@@ -19,9 +19,12 @@ struct ProLearnSweepTable {
   std::vector<std::string> labels;  ///< the config's rows, in order
   std::vector<std::string> splits;
   std::vector<int> expected_seeds;  ///< per row: how many seeds its variant runs
+  int baseline = -1;                ///< the row marked baseline, -1 for none
   std::vector<ProLearnScore> scores;
   /// Markdown: one line per row, Dice and IoU per split as "mean +- std (n)" over the seeds
   /// (the value alone from one seed, "-" from none), and the seeds finished out of expected.
+  /// With a baseline row, also each split's Dice minus the baseline's in the same seed, as
+  /// "+mean +- std (n)" over the seeds both have finished.
   std::string markdown() const;
   /// CSV, one line per score (every seed), for plotting:
   /// label,variant,model,seed,split,images,mean_dice,mean_iou.
