@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <numeric>
 #include <random>
@@ -25,7 +24,9 @@
 #include "protoseg/core/threads.h"
 #include "protoseg/eval/nearest_reference.h"
 #include "protoseg/eval/psa_diagnosis.h"
+#include "protoseg/eval/query_embedding.h"
 #include "protoseg/eval/report_location.h"
+#include "protoseg/eval/report_swaps.h"
 #include "protoseg/models/prolearn_segmenter.h"
 #include "protoseg/models/text_guided_segmenter.h"
 #include "protoseg/train/prolearn_pipeline.h"
@@ -78,64 +79,6 @@ nlohmann::json guide_scales(const torch::nn::Module& model) {
     }
   }
   return scales;
-}
-
-/// The set with every image given another image's report: the reports are passed one step
-/// along a random cycle, so no image keeps its own.
-data::ImageReportSet with_reports_of_others(const data::ImageReportSet& set,
-                                            std::mt19937_64& generator) {
-  std::vector<size_t> cycle(set.reports.size());
-  std::iota(cycle.begin(), cycle.end(), size_t{0});
-  std::shuffle(cycle.begin(), cycle.end(), generator);
-  data::ImageReportSet out = set;
-  for (size_t k = 0; k < cycle.size(); ++k) {
-    const size_t from = cycle[(k + 1) % cycle.size()];
-    out.reports[cycle[k]] = set.reports[from];
-    out.has_report[cycle[k]] = set.has_report[from];
-  }
-  return out;
-}
-
-/// `set` with every image given the report of reference row `source[i]` of `references`.
-data::ImageReportSet with_reports_from(const data::ImageReportSet& set,
-                                       const data::ImageReportSet& references,
-                                       const torch::Tensor& source) {
-  data::ImageReportSet out = set;
-  for (int64_t i = 0; i < set.size(); ++i) {
-    const auto from = static_cast<size_t>(source[i].item<int64_t>());
-    out.reports[static_cast<size_t>(i)] = references.reports[from];
-    out.has_report[static_cast<size_t>(i)] = references.has_report[from];
-  }
-  return out;
-}
-
-/// A query embedding of a batch: images and masks [B, 1, S, S] -> [B, D].
-using QueryEmbedding =
-    std::function<torch::Tensor(const torch::Tensor& images, const torch::Tensor& masks)>;
-
-/// The embedding of every image of `set` [N, D], batch by batch, float32 on the CPU.
-torch::Tensor embed_set(const data::ImageReportSet& set, int64_t batch_size,
-                        const QueryEmbedding& embedding) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> rows;
-  for (int64_t start = 0; start < set.size(); start += batch_size) {
-    const int64_t end = std::min(set.size(), start + batch_size);
-    rows.push_back(embedding(set.images.slice(0, start, end), set.masks.slice(0, start, end))
-                       .to(torch::kCPU, torch::kFloat));
-  }
-  return torch::cat(rows);
-}
-
-/// The stride-32 features averaged over each cell of a grid x grid layout, flattened [B, C g^2]:
-/// the pooled query embedding with the where kept.
-torch::Tensor feature_layout(const models::UNetFeatures& features, int64_t grid) {
-  return torch::adaptive_avg_pool2d(features.levels[3].to(torch::kFloat), {grid, grid}).flatten(1);
-}
-
-/// Where the lesion is: the share of each cell of a grid x grid layout covered by a lesion map
-/// [B, 1, S, S] (probabilities or a mask), flattened [B, g^2].
-torch::Tensor lesion_layout(const torch::Tensor& lesion, int64_t grid) {
-  return torch::adaptive_avg_pool2d(lesion.to(torch::kFloat), {grid, grid}).flatten(1);
 }
 
 std::vector<int64_t> all_rows(int64_t count) {
@@ -253,8 +196,8 @@ int main(int argc, char** argv) {
     }
     const data::ImageReportSet queries = data::load_image_report_set(
         train::read_image_report_split(config.data, retrieval_split), config.data.image_size);
-    const torch::Tensor student_queries =
-        embed_set(queries, batch_size, [&](const torch::Tensor& images, const torch::Tensor&) {
+    const torch::Tensor student_queries = eval::embed_set(
+        queries, batch_size, [&](const torch::Tensor& images, const torch::Tensor&) {
           student_model->eval();
           core::AutocastGuard autocast(device, precision);
           return student_model->unet->encode(images.to(device)).pooled();
@@ -289,33 +232,35 @@ int main(int argc, char** argv) {
       core::AutocastGuard autocast(device, precision);
       return teacher_model->unet->encode(images.to(device));
     };
-    const std::vector<std::pair<std::string, QueryEmbedding>> query_embeddings = {
+    const std::vector<std::pair<std::string, eval::QueryEmbedding>> query_embeddings = {
         {"teacher_pooled", [&](const torch::Tensor& images,
                                const torch::Tensor&) { return teacher_features(images).pooled(); }},
         {"teacher_grid2",
          [&](const torch::Tensor& images, const torch::Tensor&) {
-           return feature_layout(teacher_features(images), 2);
+           return eval::feature_layout(teacher_features(images), 2);
          }},
         {"teacher_grid4",
          [&](const torch::Tensor& images, const torch::Tensor&) {
-           return feature_layout(teacher_features(images), 4);
+           return eval::feature_layout(teacher_features(images), 4);
          }},
         {"predicted_lesion_8x8",
          [&](const torch::Tensor& images, const torch::Tensor&) {
            student_model->eval();
            core::AutocastGuard autocast(device, precision);
-           return lesion_layout(torch::sigmoid(student_model->forward(images.to(device))), 8);
+           return eval::lesion_layout(torch::sigmoid(student_model->forward(images.to(device))), 8);
          }},
         {"true_lesion_8x8",
-         [&](const torch::Tensor&, const torch::Tensor& masks) { return lesion_layout(masks, 8); }},
+         [&](const torch::Tensor&, const torch::Tensor& masks) {
+           return eval::lesion_layout(masks, 8);
+         }},
     };
     const int64_t top_k = student_model->psa->options.top_k();
     std::map<std::string, torch::Tensor> paired_embeddings;
     nlohmann::json by_embedding;
     for (const auto& [name, embedding] : query_embeddings) {
-      paired_embeddings[name] = embed_set(paired, batch_size, embedding);
+      paired_embeddings[name] = eval::embed_set(paired, batch_size, embedding);
       const eval::RetrievalDiagnosis nearest = eval::diagnose_retrieval(
-          eval::nearest_by_cosine(embed_set(queries, batch_size, embedding),
+          eval::nearest_by_cosine(eval::embed_set(queries, batch_size, embedding),
                                   paired_embeddings[name], top_k),
           paired.reports, queries.reports);
       by_embedding[name] = to_json(nearest, retrieval_split, "references", paired.size());
@@ -344,16 +289,9 @@ int main(int argc, char** argv) {
     // else same zones, else same laterality, else the random one): retrieval made perfect.
     std::vector<int64_t> matching_prototype;
     for (int64_t i = 0; i < scored.size(); ++i) {
-      const auto own_location = eval::parse_report_location(scored.reports[static_cast<size_t>(i)]);
-      int64_t best = random_prototype[static_cast<size_t>(i)], best_score = 0;
-      for (size_t p = 0; p < prototype_reports.size(); ++p) {
-        const auto location = eval::parse_report_location(prototype_reports[p]);
-        const int64_t score = location.zones() == own_location.zones()
-                                  ? (location.areas == own_location.areas ? 3 : 2)
-                                  : (location.laterality() == own_location.laterality() ? 1 : 0);
-        if (score > best_score) best = static_cast<int64_t>(p), best_score = score;
-      }
-      matching_prototype.push_back(best);
+      matching_prototype.push_back(
+          eval::best_matching_report(scored.reports[static_cast<size_t>(i)], prototype_reports,
+                                     random_prototype[static_cast<size_t>(i)]));
     }
     auto prototype_guidance = [&](const std::vector<int64_t>& choice) {
       return [&, choice](const std::vector<int64_t>& rows) {
@@ -375,7 +313,7 @@ int main(int argc, char** argv) {
           };
     };
     // Does the teacher read its report at all? The same images, each with another image's report.
-    const data::ImageReportSet shuffled = with_reports_of_others(scored, generator);
+    const data::ImageReportSet shuffled = eval::with_reports_of_others(scored, generator);
     struct Variant {
       std::string name;
       torch::nn::Module* model;
@@ -386,10 +324,10 @@ int main(int argc, char** argv) {
     std::map<std::string, torch::Tensor> nearest_paired;
     std::map<std::string, data::ImageReportSet> with_nearest_reports;
     for (const auto& [name, embedding] : query_embeddings) {
-      nearest_paired[name] = eval::nearest_by_cosine(embed_set(scored, batch_size, embedding),
+      nearest_paired[name] = eval::nearest_by_cosine(eval::embed_set(scored, batch_size, embedding),
                                                      paired_embeddings[name], 1)
                                  .select(1, 0);
-      with_nearest_reports[name] = with_reports_from(scored, paired, nearest_paired[name]);
+      with_nearest_reports[name] = eval::with_reports_from(scored, paired, nearest_paired[name]);
     }
     const std::vector<Variant> variants = {
         {"prolearn_retrieved", student.module.get(), student.bind(scored)},

@@ -90,4 +90,18 @@ ReportLocation parse_report_location(const std::string& report) {
   return location;
 }
 
+int64_t best_matching_report(const std::string& report, const std::vector<std::string>& candidates,
+                             int64_t fallback) {
+  const ReportLocation own = parse_report_location(report);
+  int64_t best = fallback, best_score = 0;
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    const ReportLocation location = parse_report_location(candidates[c]);
+    const int score = location.zones() == own.zones()
+                          ? (location.areas == own.areas ? 3 : 2)
+                          : (location.laterality() == own.laterality() ? 1 : 0);
+    if (score > best_score) best = static_cast<int64_t>(c), best_score = score;
+  }
+  return best;
+}
+
 }  // namespace protoseg::eval

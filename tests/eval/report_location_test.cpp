@@ -42,5 +42,20 @@ TEST(ReportLocationTest, ALungWithoutZonesIsAllOfItAndNoLungIsNone) {
   EXPECT_EQ(parse_report_location("left unchanged").laterality(), "none");
 }
 
+TEST(ReportLocationTest, BestMatchingReportPrefersZonesAndAreasThenZonesThenLaterality) {
+  const std::string own = "Unilateral pulmonary infection, two infected areas, lower left lung.";
+  const std::vector<std::string> candidates = {
+      "Unilateral pulmonary infection, one infected area, upper right lung.",   // nothing shared
+      "Unilateral pulmonary infection, one infected area, upper left lung.",    // laterality
+      "Unilateral pulmonary infection, one infected area, lower left lung.",    // zones
+      "Unilateral pulmonary infection, two infected areas, lower left lung.",   // zones and areas
+      "Unilateral pulmonary infection, two infected areas, lower left lung."};  // the same, later
+  EXPECT_EQ(best_matching_report(own, candidates, -1), 3);
+  EXPECT_EQ(best_matching_report(own, {candidates[0], candidates[1], candidates[2]}, -1), 2);
+  EXPECT_EQ(best_matching_report(own, {candidates[0], candidates[1]}, -1), 1);
+  EXPECT_EQ(best_matching_report(own, {candidates[0]}, 7), 7);
+  EXPECT_EQ(best_matching_report(own, {}, 5), 5);
+}
+
 }  // namespace
 }  // namespace protoseg::eval

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace protoseg::eval {
 
@@ -24,5 +25,12 @@ struct ReportLocation {
 /// Parses a report: each "<zone words> left lung" / "<zone words> right lung" phrase, and
 /// "<number> infected area(s)". Case and punctuation are ignored; unknown words are skipped.
 ReportLocation parse_report_location(const std::string& report);
+
+/// The index of the candidate report that places the infection most like `report`: the first
+/// with the same zones and number of areas, else the first with the same zones, else the first
+/// with the same laterality; `fallback` when none shares even the laterality. Retrieval made
+/// perfect, as far as the reports' locations go.
+int64_t best_matching_report(const std::string& report, const std::vector<std::string>& candidates,
+                             int64_t fallback);
 
 }  // namespace protoseg::eval
