@@ -122,12 +122,12 @@ std::string ProLearnSweepTable::markdown() const {
       finished = dice.size();
       text += " " + seeds_cell(dice) + " | " + seeds_cell(iou) + " |";
     }
-    for (const std::string& split : baseline >= 0 ? splits : std::vector<std::string>{}) {
-      const bool is_baseline = static_cast<int>(r) == baseline;
-      text += " " +
-              (is_baseline ? std::string("baseline")
-                           : seeds_cell(baseline_differences(*this, r, split), true)) +
-              " |";
+    if (baseline >= 0) {
+      for (const std::string& split : splits) {
+        text += static_cast<int>(r) == baseline
+                    ? " baseline |"
+                    : " " + seeds_cell(baseline_differences(*this, r, split), true) + " |";
+      }
     }
     text += fmt::format(" {}/{} |\n", finished, expected_seeds[r]);
   }
