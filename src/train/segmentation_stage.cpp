@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "protoseg/core/phase_clock.h"
 #include "protoseg/core/progress_bar.h"
 #include "protoseg/dist/gradient_reducer.h"
 #include "protoseg/io/tensorboard_writer.h"
@@ -258,6 +259,9 @@ SegmentationStageResult SegmentationStage::run(
         main_rank ? static_cast<std::ostream&>(std::cerr) : discarded, 10.0);
     if (position.batch > 0) progress.skip_to(position.batch, "resumed");
     model.train();
+    // Where the epoch's time goes: batch assembly and augmentation, forward and loss, backward
+    // (with the gradient all-reduce), the optimizer's update, validation.
+    core::PhaseClock phases(device_);
     for (; position.batch < batches; ++position.batch) {
       const auto first = order.begin() + position.batch * batch_size;
       const std::vector<int64_t> rows(first, std::min(order.end(), first + batch_size));
@@ -267,6 +271,7 @@ SegmentationStageResult SegmentationStage::run(
       auto [images, masks] =
           data::random_zoom(train.images.index_select(0, index).to(device_),
                             train.masks.index_select(0, index).to(device_), zoom_, zoom_rng);
+      phases.lap("data");
       // This rank's contiguous share of the global batch.
       const auto size = static_cast<int64_t>(rows.size());
       const int64_t share_begin = size * rank / world, share_end = size * (rank + 1) / world;
@@ -282,6 +287,7 @@ SegmentationStageResult SegmentationStage::run(
           core::AutocastDisabledGuard full_precision;
           share_loss = dice_bce_loss(logits, masks.slice(0, share_begin, share_end));
         }
+        phases.lap("forward");
         TORCH_CHECK(torch::isfinite(share_loss).item<bool>(), name_,
                     ": loss is not finite at epoch ", position.epoch, " batch ", position.batch);
         // Weighted by the share, so the all-reduced mean is the mean over the global batch.
@@ -291,12 +297,14 @@ SegmentationStageResult SegmentationStage::run(
                (static_cast<double>(share.size()) / static_cast<double>(size));
       }
       reducer.finish();
+      phases.lap("backward");
       // One small collective for the batch loss and a stop request from any rank.
       torch::Tensor summary = torch::stack(
           {loss, torch::tensor(stop != nullptr && stop->load() ? 1.0 : 0.0, torch::kDouble)});
       group_->all_reduce_sum(summary);
       optimizer.step();
       group_->broadcast_module(model, /*buffers_only=*/true);  // rank 0's BatchNorm statistics
+      phases.lap("update");
       position.loss_sum += summary[0].item<double>();
       ++position.loss_count;
       progress.update(
@@ -316,6 +324,7 @@ SegmentationStageResult SegmentationStage::run(
     }
     const double train_loss =
         position.loss_sum / static_cast<double>(std::max<int64_t>(1, position.loss_count));
+    phases.restart();
     // Each rank scores a share of the validation images; the per-image Dice sums are added.
     const SegmentationSummary local =
         evaluate_segmentation(model, val_forward, val, batch_size, config_.validation_images,
@@ -326,6 +335,7 @@ SegmentationStageResult SegmentationStage::run(
         torch::kDouble);
     group_->all_reduce_sum(dice_sum);
     const double dice = dice_sum[0].item<double>() / std::max(1.0, dice_sum[1].item<double>());
+    phases.lap("validation");
     progress.finish(fmt::format("loss {:.4f} val Dice {:.4f}", train_loss, dice));
     if (dice > position.best_dice) {
       position.best_dice = dice;
@@ -359,6 +369,7 @@ SegmentationStageResult SegmentationStage::run(
           "{} epoch {}: loss {:.4f}, val Dice {:.4f} (best {:.4f} at {}), {:.0f} s, ETA {}", name_,
           position.epoch, train_loss, dice, position.best_dice, position.best_epoch, seconds,
           core::ProgressBar::format_duration(seconds * static_cast<double>(left)));
+    if (main_rank) spdlog::info("{} epoch {} time: {}", name_, position.epoch, phases.summary());
     ++position.epoch;
     position.batch = 0;
     position.loss_sum = 0;
