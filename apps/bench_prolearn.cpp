@@ -13,6 +13,7 @@
 
 #include "protoseg/core/cli_main.h"
 #include "protoseg/core/elapsed.h"
+#include "protoseg/core/operator_profile.h"
 #include "protoseg/core/precision.h"
 #include "protoseg/core/threads.h"
 #include "protoseg/models/language_guided_unet.h"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   int64_t size = 128, batch = 32, steps = 5, prototypes = 96, depth = 50;
   std::string precision_request = "bf16";
   bool stride_in_1x1 = false;
+  int profile_steps = 0;
   app.add_option("--image-size", size, "square input size (multiple of 32)");
   app.add_option("--batch-size", batch, "images per step");
   app.add_option("--steps", steps, "timed steps per model (after one warm-up)");
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
   app.add_flag("--stride-in-1x1", stride_in_1x1,
                "bottleneck stride in the first 1x1 convolution (ResNet v1, as the Keras weights "
                "of configs/prolearn need)");
+  app.add_option("--profile-steps", profile_steps,
+                 "then time every operator of this many steps of each model (0: no profile)");
   CLI11_PARSE(app, argc, argv);
 
   return core::run_cli("bench-prolearn", [&] {
@@ -70,8 +74,10 @@ int main(int argc, char** argv) {
     const torch::Tensor ids = torch::randint(5, 30000, {batch, length});
     const torch::Tensor mask = torch::ones({batch, length}, torch::kLong);
 
+    double last_forward = 0;  // the forward and loss of the latest step, as prolearn-train logs it
     auto step = [&](torch::nn::Module& module, const std::function<torch::Tensor()>& forward) {
       module.zero_grad();
+      const auto start = Clock::now();
       torch::Tensor loss;
       {
         core::AutocastGuard autocast(device, precision);
@@ -80,6 +86,7 @@ int main(int argc, char** argv) {
         loss = out.dim() == 4 && out.size(1) == 1 ? train::dice_bce_loss(out, masks)
                                                   : out.to(torch::kFloat).mean();
       }
+      last_forward = core::seconds_since(start);
       loss.backward();
     };
     torch::optim::AdamW adamw(image_only->parameters(),
@@ -88,6 +95,7 @@ int main(int argc, char** argv) {
       std::string name;
       std::function<void()> run;
       std::vector<double> seconds;
+      std::vector<double> forward_seconds;
     };
     std::vector<Case> cases = {
         {"bare ResNet encoder",
@@ -111,7 +119,11 @@ int main(int argc, char** argv) {
     };
     for (auto& c : cases) c.run();  // warm-up
     for (int64_t s = 0; s < steps; ++s) {
-      for (auto& c : cases) c.seconds.push_back(time_it(c.run));
+      for (auto& c : cases) {
+        last_forward = 0;
+        c.seconds.push_back(time_it(c.run));
+        c.forward_seconds.push_back(last_forward);
+      }
     }
     std::printf("%lld x %lld, batch %lld, ResNet-%lld, %s, %d threads, median of %lld steps\n",
                 static_cast<long long>(size), static_cast<long long>(size),
@@ -124,8 +136,31 @@ int main(int argc, char** argv) {
         std::printf("  %-24s %7.3f s/step\n", c.name.c_str(), m);
         continue;
       }
-      std::printf("  %-24s %7.3f s/step  %6.1f images/s  %.2fx the bare encoder\n", c.name.c_str(),
-                  m, static_cast<double>(batch) / m, m / base);
+      const double forward = median(c.forward_seconds);
+      std::printf(
+          "  %-24s %7.3f s/step  %6.1f images/s  %.2fx the bare encoder  (forward %.3f s, "
+          "backward %.3f s)\n",
+          c.name.c_str(), m, static_cast<double>(batch) / m, m / base, forward, m - forward);
+    }
+
+    // Where each model's step goes, operator by operator (outermost operators and autograd
+    // nodes, inclusive of what they call).
+    for (size_t model = 0; profile_steps > 0 && model + 1 < cases.size(); ++model) {
+      core::OperatorProfile profile;
+      const auto start = Clock::now();
+      for (int i = 0; i < profile_steps; ++i) cases[model].run();
+      const double total = core::seconds_since(start);
+      std::printf(
+          "\n%s, %d profiled steps (%.3f s per step), outermost operators by time:\n"
+          "| operator | calls per step | ms per step | share |\n| --- | ---: | ---: | ---: |\n",
+          cases[model].name.c_str(), profile_steps, total / profile_steps);
+      int shown = 0;
+      for (const auto& row : profile.rows()) {
+        if (++shown > 20) break;
+        std::printf("| %s | %.1f | %.1f | %.1f %% |\n", row.name.c_str(),
+                    static_cast<double>(row.calls) / profile_steps,
+                    1e3 * row.seconds / profile_steps, 100.0 * row.seconds / total);
+      }
     }
 
     // PSA query at batch 1: cosine scores, top-k, softmax, weighted sum. The operator-by-operator
