@@ -362,6 +362,9 @@ SegmentationStageResult SegmentationStage::run(
                                        {"validation/best_dice", position.best_dice}}) {
         tensorboard->add_scalar(tag, value, position.epoch);
       }
+      for (const auto& [phase, phase_seconds] : phases.totals()) {
+        tensorboard->add_scalar("time/" + phase + "_seconds", phase_seconds, position.epoch);
+      }
     }
     const int64_t left = config_.epochs - position.epoch - 1;
     if (main_rank)

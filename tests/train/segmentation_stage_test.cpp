@@ -1,6 +1,8 @@
 #include "protoseg/train/segmentation_stage.h"
 
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -64,6 +66,18 @@ TEST(SegmentationStageTest, RealDataVocabInterruptedRunResumesToTheSameModel) {
   int lines = 0;
   while (std::getline(history, line)) ++lines;
   EXPECT_EQ(lines, 3);  // header + 2 epochs
+  // The epochs' phase times are TensorBoard scalars beside the loss and Dice.
+  std::string events;
+  for (const auto& entry : fs::directory_iterator(dir / "straight")) {
+    if (entry.path().filename().string().rfind("events.out.tfevents", 0) != 0) continue;
+    std::ifstream file(entry.path(), std::ios::binary);
+    events.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+  for (const char* tag :
+       {"train/epoch_seconds", "time/data_seconds", "time/forward_seconds", "time/backward_seconds",
+        "time/update_seconds", "time/validation_seconds"}) {
+    EXPECT_NE(events.find(tag), std::string::npos) << tag;
+  }
 
   // Interrupt in the middle of the second epoch, resume, and end where the straight run ended.
   const ImageOnlyRun stopped = train_image_only(config, train, val, dir / "resumed", false, 4);
