@@ -100,9 +100,11 @@ int main(int argc, char** argv) {
     std::vector<Case> cases = {
         {"bare ResNet encoder",
          [&] { step(*image_only, [&] { return image_only->encode(images).levels[3]; }); },
+         {},
          {}},
         {"image-only U-Net",
          [&] { step(*image_only, [&] { return image_only->forward(images); }); },
+         {},
          {}},
         {"text-guided U-Net",
          [&] {
@@ -110,12 +112,14 @@ int main(int argc, char** argv) {
              return text_guided->forward(images, text_encoder->forward(ids, mask), mask);
            });
          },
+         {},
          {}},
         {"ProLearn (U-Net + PSA)",
          [&] { step(*prolearn, [&] { return prolearn->forward(images); }); },
+         {},
          {}},
         // The update prolearn-train's stages add to each step, on the U-Net's gradients.
-        {"AdamW update (U-Net)", [&] { adamw.step(); }, {}},
+        {"AdamW update (U-Net)", [&] { adamw.step(); }, {}, {}},
     };
     for (auto& c : cases) c.run();  // warm-up
     for (int64_t s = 0; s < steps; ++s) {
@@ -150,17 +154,9 @@ int main(int argc, char** argv) {
       const auto start = Clock::now();
       for (int i = 0; i < profile_steps; ++i) cases[model].run();
       const double total = core::seconds_since(start);
-      std::printf(
-          "\n%s, %d profiled steps (%.3f s per step), outermost operators by time:\n"
-          "| operator | calls per step | ms per step | share |\n| --- | ---: | ---: | ---: |\n",
-          cases[model].name.c_str(), profile_steps, total / profile_steps);
-      int shown = 0;
-      for (const auto& row : profile.rows()) {
-        if (++shown > 20) break;
-        std::printf("| %s | %.1f | %.1f | %.1f %% |\n", row.name.c_str(),
-                    static_cast<double>(row.calls) / profile_steps,
-                    1e3 * row.seconds / profile_steps, 100.0 * row.seconds / total);
-      }
+      std::printf("\n%s, %d profiled steps (%.3f s per step), outermost operators by time:\n%s",
+                  cases[model].name.c_str(), profile_steps, total / profile_steps,
+                  profile.markdown(profile_steps, total, 20).c_str());
     }
 
     // PSA query at batch 1: cosine scores, top-k, softmax, weighted sum. The operator-by-operator

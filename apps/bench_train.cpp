@@ -266,16 +266,8 @@ int main(int argc, char** argv) {
       }
       const double total = seconds_since(start);
       std::printf(
-          "\nOperators of %d framework steps (%.3f s per step), outermost only, by time:\n"
-          "| operator | calls per step | ms per step | share |\n",
-          profile_steps, total / profile_steps);
-      int shown = 0;
-      for (const auto& row : profile.rows()) {
-        if (++shown > 25) break;
-        std::printf("| %s | %.1f | %.1f | %.1f %% |\n", row.name.c_str(),
-                    static_cast<double>(row.calls) / profile_steps,
-                    1e3 * row.seconds / profile_steps, 100.0 * row.seconds / total);
-      }
+          "\nOperators of %d framework steps (%.3f s per step), outermost only, by time:\n%s",
+          profile_steps, total / profile_steps, profile.markdown(profile_steps, total, 25).c_str());
     }
 
     if (cli_steps > 0) {

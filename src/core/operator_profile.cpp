@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,21 @@ std::vector<OperatorProfile::Row> OperatorProfile::rows() const {
   std::sort(rows.begin(), rows.end(),
             [](const Row& a, const Row& b) { return a.seconds > b.seconds; });
   return rows;
+}
+
+std::string OperatorProfile::markdown(int steps, double seconds, size_t max_rows) const {
+  std::string text =
+      "| operator | calls per step | ms per step | share |\n| --- | ---: | ---: | ---: |\n";
+  const std::vector<Row> sorted = rows();
+  for (size_t i = 0; i < std::min(max_rows, sorted.size()); ++i) {
+    const Row& row = sorted[i];
+    char line[512];
+    std::snprintf(line, sizeof line, "| %s | %.1f | %.1f | %.1f %% |\n", row.name.c_str(),
+                  static_cast<double>(row.calls) / steps, 1e3 * row.seconds / steps,
+                  100.0 * row.seconds / seconds);
+    text += line;
+  }
+  return text;
 }
 
 }  // namespace protoseg::core

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
+#include <string>
 
 namespace protoseg::core {
 namespace {
@@ -34,6 +36,20 @@ TEST(OperatorProfileTest, OutermostOperatorsAndBackwardNodesWithCalls) {
   // Sorted by time.
   const auto sorted = profile.rows();
   for (size_t i = 1; i < sorted.size(); ++i) EXPECT_GE(sorted[i - 1].seconds, sorted[i].seconds);
+}
+
+TEST(OperatorProfileTest, MarkdownGivesPerStepRowsMostTimeFirst) {
+  OperatorProfile profile;
+  for (int step = 0; step < 2; ++step) {
+    at::Tensor x = torch::rand({64, 64});
+    x = torch::relu(torch::mm(x, x));
+  }
+  const std::string table = profile.markdown(/*steps=*/2, /*seconds=*/1.0, /*max_rows=*/2);
+  EXPECT_EQ(table.rfind("| operator | calls per step | ms per step | share |\n| --- |", 0), 0u)
+      << table;
+  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 4) << table;  // header, rule, 2 rows
+  const std::string first = profile.rows()[0].name;
+  EXPECT_NE(table.find("| " + first + " | 1.0 | "), std::string::npos) << table;  // once a step
 }
 
 TEST(OperatorProfileTest, OneAtATime) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ class OperatorProfile {
 
   /// The operators seen so far, the most time first.
   std::vector<Row> rows() const;
+  /// The first `max_rows` of `rows()` as a Markdown table per step of `steps` profiled steps:
+  /// `| operator | calls per step | ms per step | share |`, each share of `seconds`, the steps'
+  /// wall time.
+  std::string markdown(int steps, double seconds, size_t max_rows) const;
 
  private:
   uint64_t handle_;
